@@ -1,0 +1,26 @@
+package io.align4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: parses the command line and delegates to one subcommand. */
+@Command(
+        name = "align4j",
+        mixinStandardHelpOptions = true,
+        version = "align4j 0.1.0",
+        description = "Align causal language models with preference data.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new CliErrors());
+        return cli.execute(args);
+    }
+}

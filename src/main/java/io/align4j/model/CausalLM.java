@@ -1,0 +1,43 @@
+package io.align4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Map;
+
+/**
+ * A causal language model as a pure function of named parameters. One forward pass serves
+ * training (autograd records it), scoring and sampling (with a {@link KvCache}).
+ *
+ * <p>Parameters are keyed by the names Hugging Face checkpoints use for the family, so that
+ * reading and writing a checkpoint is a name-for-name copy. A parameter is trained iff its
+ * array requires a gradient; a frozen reference model simply has none that do.
+ */
+public interface CausalLM extends AutoCloseable {
+
+    ModelConfig config();
+
+    /** Parameters by checkpoint name, in checkpoint order. */
+    Map<String, NDArray> parameters();
+
+    /** The manager that owns the parameters. */
+    NDManager manager();
+
+    /**
+     * Next-token logits.
+     *
+     * @param ids           int32 [B, T] tokens
+     * @param positions     int32 [B, T] absolute positions, or null for {@code cache.length() + 0..T-1}
+     *                      (left-padded batches pass their own so every row starts at 0)
+     * @param attentionMask [B, cacheLength + T], 1 where a key may be attended, 0 for padding;
+     *                      null when nothing is padded
+     * @param cache         null for a plain forward; otherwise the new keys and values are appended
+     * @return float logits [B, T, vocab] (dtype of the parameters)
+     */
+    NDArray forward(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache);
+
+    /** An empty cache for this model. */
+    KvCache newCache();
+
+    @Override
+    void close();
+}
