@@ -1,0 +1,37 @@
+package io.align4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import java.util.Map;
+
+/** Global-norm gradient clipping, which DJL lacks (it clips element-wise only). */
+public final class GradientClipping {
+    private GradientClipping() {}
+
+    /**
+     * Scales every gradient by {@code min(1, maxNorm / ‖g‖)} where ‖g‖ is the L2 norm of all
+     * gradients concatenated, as {@code torch.nn.utils.clip_grad_norm_} does.
+     *
+     * @return the norm before clipping (reported as {@code grad_norm}); NaN or infinite norms
+     *         are returned unchanged and nothing is scaled, so the caller can stop the run
+     */
+    public static double clipGlobalNorm(Map<String, NDArray> parameters, double maxNorm) {
+        NDList squares = new NDList();
+        try {
+            for (NDArray w : parameters.values())
+                if (w.hasGradient()) squares.add(w.getGradient().square().sum());
+            if (squares.isEmpty()) return 0;
+            double norm;
+            try (NDArray total = NDArrays.stack(squares).sum()) {
+                norm = Math.sqrt(total.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble());
+            }
+            if (!Double.isFinite(norm) || maxNorm <= 0 || norm <= maxNorm) return norm;
+            double scale = maxNorm / (norm + 1e-6);
+            for (NDArray w : parameters.values()) if (w.hasGradient()) w.getGradient().muli(scale);
+            return norm;
+        } finally {
+            squares.close();
+        }
+    }
+}
