@@ -258,7 +258,7 @@ public final class HfCheckpoint {
                              long maxShardBytes, Path... tokenizerFiles) {
         Map<String, NDArray> ordered = inLayoutOrder(config, parameters);
         Map<Path, String> tokenizers = tokenizerTargets(tokenizerFiles);
-        SafeTensors.storedName(storeAs);
+        torchDtype(storeAs); // rejects an unsupported storage type before anything is written
         Path target = folder.toAbsolutePath().normalize();
         checkReplaceable(target);
         Path tmp;
