@@ -1,0 +1,481 @@
+package io.align4j.model.io;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.align4j.model.ModelConfig;
+import io.align4j.model.ParameterLayout;
+import io.align4j.util.UserError;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A Hugging Face model folder ({@code save_pretrained} layout) of a Llama
+ * ({@code LlamaForCausalLM}) or GPT-2 ({@code GPT2LMHeadModel}) model: {@code config.json},
+ * the weights in {@code model.safetensors} or in shards listed by
+ * {@code model.safetensors.index.json}, {@code generation_config.json}, and tokenizer files.
+ *
+ * <p>Reading checks every tensor name and shape against {@link ParameterLayout} before any
+ * weight is loaded. Tolerated, because real checkpoints carry them: GPT-2 names without the
+ * {@code transformer.} prefix (saved from {@code GPT2Model}), GPT-2's causal-mask buffers
+ * {@code h.N.attn.bias} / {@code h.N.attn.masked_bias}, Llama's {@code rotary_emb.inv_freq}
+ * buffers (both derived from the config), and an {@code lm_head.weight} of a tied model.
+ *
+ * <p>Writing is atomic: the folder is assembled in a temporary sibling and renamed into place,
+ * so a crash leaves either the previous checkpoint or the new one, never half of one.
+ */
+public final class HfCheckpoint {
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+    public static final String GENERATION_CONFIG = "generation_config.json";
+    /** Name a llama2.c tokenizer file gets inside the folder. */
+    public static final String LLAMA2C_TOKENIZER = "tokenizer.bin";
+    /** Shard size of {@code save_pretrained}'s default {@code max_shard_size="5GB"}. */
+    public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Pattern IGNORED_BUFFERS = Pattern.compile(
+            "transformer\\.h\\.\\d+\\.attn\\.(bias|masked_bias)|model\\.layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq");
+
+    private HfCheckpoint() {}
+
+    // ------------------------------------------------------------------ config.json
+
+    /** Parses {@code config.json} of a Llama or GPT-2 folder. */
+    public static ModelConfig readConfig(Path folder) {
+        Path file = folder.resolve(CONFIG);
+        JsonNode root = readJson(file);
+        String type = root.path("model_type").asText("");
+        Fields f = new Fields(file, root);
+        try {
+            return switch (type) {
+                case "llama" -> llamaConfig(f);
+                case "gpt2" -> gpt2Config(f);
+                default -> throw new UserError(file + ": model_type '" + type + "' is not supported (llama, gpt2)");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new UserError(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelConfig llamaConfig(Fields f) {
+        int heads = f.requiredInt("num_attention_heads");
+        int dim = f.requiredInt("hidden_size");
+        f.reject("rope_scaling", n -> true, "rope scaling is not supported");
+        f.reject("attention_bias", JsonNode::asBoolean, "attention biases are not supported");
+        f.reject("mlp_bias", JsonNode::asBoolean, "MLP biases are not supported");
+        f.reject("hidden_act", n -> !n.asText().equals("silu"), "only the silu activation is supported");
+        f.reject("head_dim", n -> !n.isNull() && n.asInt() * heads != dim,
+                "head_dim must equal hidden_size / num_attention_heads");
+        return new ModelConfig(ModelConfig.Arch.LLAMA,
+                dim,
+                f.requiredInt("intermediate_size"),
+                f.requiredInt("num_hidden_layers"),
+                heads,
+                f.optionalInt("num_key_value_heads", heads),
+                f.requiredInt("vocab_size"),
+                f.requiredInt("max_position_embeddings"),
+                f.requiredDouble("rms_norm_eps"),
+                f.optionalDouble("rope_theta", 10000.0),
+                f.optionalBoolean("tie_word_embeddings", false),
+                f.tokenId("bos_token_id"),
+                f.tokenId("eos_token_id"));
+    }
+
+    private static ModelConfig gpt2Config(Fields f) {
+        int dim = f.requiredInt("n_embd");
+        f.reject("activation_function", n -> !n.asText().equals("gelu_new") && !n.asText().equals("gelu_pytorch_tanh"),
+                "only the tanh GELU (gelu_new) is supported");
+        f.reject("scale_attn_weights", n -> !n.asBoolean(), "unscaled attention is not supported");
+        f.reject("scale_attn_by_inverse_layer_idx", JsonNode::asBoolean, "layer-index attention scaling is not supported");
+        f.reject("reorder_and_upcast_attn", JsonNode::asBoolean, "reordered attention is not supported");
+        f.reject("tie_word_embeddings", n -> !n.asBoolean(), "GPT-2 with an untied classifier is not supported");
+        return new ModelConfig(ModelConfig.Arch.GPT2,
+                dim,
+                f.optionalInt("n_inner", 4 * dim),
+                f.requiredInt("n_layer"),
+                f.requiredInt("n_head"),
+                f.requiredInt("n_head"),
+                f.requiredInt("vocab_size"),
+                f.requiredInt("n_positions"),
+                f.requiredDouble("layer_norm_epsilon"),
+                10000.0,
+                true,
+                f.tokenId("bos_token_id"),
+                f.tokenId("eos_token_id"));
+    }
+
+    /** The {@code config.json} Hugging Face writes for this model, weights stored as {@code storeAs}. */
+    static ObjectNode configJson(ModelConfig c, DataType storeAs) {
+        ObjectNode o = JSON.createObjectNode();
+        boolean llama = c.arch() == ModelConfig.Arch.LLAMA;
+        o.putArray("architectures").add(llama ? "LlamaForCausalLM" : "GPT2LMHeadModel");
+        o.put("model_type", llama ? "llama" : "gpt2");
+        o.put("torch_dtype", torchDtype(storeAs));
+        if (llama) {
+            o.put("hidden_size", c.dim());
+            o.put("intermediate_size", c.hiddenDim());
+            o.put("num_hidden_layers", c.nLayers());
+            o.put("num_attention_heads", c.nHeads());
+            o.put("num_key_value_heads", c.nKvHeads());
+            o.put("vocab_size", c.vocabSize());
+            o.put("max_position_embeddings", c.maxSeqLen());
+            o.put("rms_norm_eps", c.normEps());
+            o.put("rope_theta", c.ropeTheta());
+            o.putNull("rope_scaling");
+            o.put("hidden_act", "silu");
+            o.put("attention_bias", false);
+            o.put("tie_word_embeddings", c.tiedEmbeddings());
+        } else {
+            o.put("n_embd", c.dim());
+            o.put("n_inner", c.hiddenDim());
+            o.put("n_layer", c.nLayers());
+            o.put("n_head", c.nHeads());
+            o.put("vocab_size", c.vocabSize());
+            o.put("n_positions", c.maxSeqLen());
+            o.put("n_ctx", c.maxSeqLen());
+            o.put("layer_norm_epsilon", c.normEps());
+            o.put("activation_function", "gelu_new");
+            o.put("tie_word_embeddings", true);
+        }
+        putTokenId(o, "bos_token_id", c.bosId());
+        putTokenId(o, "eos_token_id", c.eosId());
+        return o;
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /**
+     * Reads a folder's config and weights; parameters come back in {@link ParameterLayout}
+     * order, converted to {@code dtype} (FLOAT32, FLOAT16 or FLOAT64), owned by {@code manager}.
+     */
+    public static LoadedWeights read(Path folder, NDManager manager, DataType dtype) {
+        ModelConfig config = readConfig(folder);
+        Map<String, Shape> layout = ParameterLayout.of(config);
+        Path index = folder.resolve(WEIGHTS_INDEX);
+        Path single = folder.resolve(WEIGHTS);
+        Path listing = Files.exists(index) ? index : single;
+        List<Path> shards = Files.exists(index) ? shardFiles(folder, index) : List.of(single);
+
+        List<SafeTensors> open = new ArrayList<>();
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        try {
+            // every header is validated before a single weight is loaded
+            Map<String, SafeTensors> source = new LinkedHashMap<>();
+            Map<String, String> storedName = new LinkedHashMap<>();
+            for (Path shard : shards) {
+                SafeTensors st = SafeTensors.open(shard);
+                open.add(st);
+                for (SafeTensors.TensorInfo t : st.tensors().values()) {
+                    String name = canonicalName(config, t.name());
+                    if (isIgnored(config, name)) continue;
+                    Shape expected = layout.get(name);
+                    if (expected == null)
+                        throw new UserError(shard + ": unexpected tensor '" + t.name() + "' for a " + config.arch()
+                                + " model of " + config.nLayers() + " layers");
+                    if (!expected.equals(t.shape()))
+                        throw new UserError(shard + ": tensor '" + t.name() + "' has shape " + t.shape()
+                                + " but the config implies " + expected);
+                    if (source.put(name, st) != null)
+                        throw new UserError(shard + ": tensor '" + t.name() + "' is stored twice");
+                    storedName.put(name, t.name());
+                }
+            }
+            for (String name : layout.keySet())
+                if (!source.containsKey(name)) throw new UserError(listing + ": missing tensor '" + name + "'");
+            for (String name : layout.keySet())
+                params.put(name, source.get(name).load(storedName.get(name), manager, dtype));
+            return new LoadedWeights(config, params);
+        } catch (RuntimeException e) {
+            params.values().forEach(NDArray::close);
+            throw e;
+        } finally {
+            open.forEach(SafeTensors::close);
+        }
+    }
+
+    private static List<Path> shardFiles(Path folder, Path index) {
+        JsonNode weightMap = readJson(index).get("weight_map");
+        if (weightMap == null || !weightMap.isObject())
+            throw new UserError(index + ": missing field weight_map");
+        Set<Path> files = new LinkedHashSet<>();
+        weightMap.fields().forEachRemaining(e -> files.add(folder.resolve(e.getValue().asText())));
+        return new ArrayList<>(files);
+    }
+
+    /** GPT-2 checkpoints saved from {@code GPT2Model} lack the {@code transformer.} prefix. */
+    private static String canonicalName(ModelConfig c, String name) {
+        if (c.arch() == ModelConfig.Arch.GPT2 && !name.startsWith("transformer.") && !name.startsWith("lm_head."))
+            return "transformer." + name;
+        return name;
+    }
+
+    private static boolean isIgnored(ModelConfig c, String name) {
+        return IGNORED_BUFFERS.matcher(name).matches() || (c.tiedEmbeddings() && name.equals("lm_head.weight"));
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /** Writes a folder with at most {@link #DEFAULT_MAX_SHARD_BYTES} per weight file. */
+    public static void write(Path folder, ModelConfig config, Map<String, NDArray> parameters, DataType storeAs,
+                             Path... tokenizerFiles) {
+        write(folder, config, parameters, storeAs, DEFAULT_MAX_SHARD_BYTES, tokenizerFiles);
+    }
+
+    /**
+     * Writes {@code config.json}, {@code generation_config.json}, the weights stored as
+     * {@code storeAs} (FLOAT32, FLOAT16 or BFLOAT16) and copies of the tokenizer files; a
+     * llama2.c tokenizer ({@code *.bin}) is copied byte for byte as {@value #LLAMA2C_TOKENIZER},
+     * other files keep their names. Weights go in {@code model.safetensors}, or, when they exceed
+     * {@code maxShardBytes}, in shards {@code model-00001-of-0000N.safetensors} filled in
+     * {@link ParameterLayout} order up to that size (a larger tensor gets a shard of its own),
+     * listed by {@code model.safetensors.index.json}.
+     *
+     * <p>An existing folder is replaced as a whole, and only if it is empty or holds a
+     * {@code config.json} (so a mistyped path never wipes unrelated files).
+     */
+    public static void write(Path folder, ModelConfig config, Map<String, NDArray> parameters, DataType storeAs,
+                             long maxShardBytes, Path... tokenizerFiles) {
+        Map<String, NDArray> ordered = inLayoutOrder(config, parameters);
+        Map<Path, String> tokenizers = tokenizerTargets(tokenizerFiles);
+        torchDtype(storeAs); // rejects an unsupported storage type before anything is written
+        Path target = folder.toAbsolutePath().normalize();
+        checkReplaceable(target);
+        Path tmp;
+        try {
+            Files.createDirectories(target.getParent());
+            tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating a folder beside " + target, e);
+        }
+        try {
+            writeJson(tmp.resolve(CONFIG), configJson(config, storeAs));
+            writeJson(tmp.resolve(GENERATION_CONFIG), generationConfigJson(config));
+            writeWeights(tmp, ordered, storeAs, maxShardBytes);
+            for (Map.Entry<Path, String> t : tokenizers.entrySet())
+                Files.copy(t.getKey(), tmp.resolve(t.getValue()));
+            install(tmp, target);
+        } catch (IOException e) {
+            deleteTree(tmp);
+            throw new UncheckedIOException("writing checkpoint " + target, e);
+        } catch (RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
+        }
+    }
+
+    private static Map<String, NDArray> inLayoutOrder(ModelConfig config, Map<String, NDArray> parameters) {
+        Map<String, Shape> layout = ParameterLayout.of(config);
+        for (String name : parameters.keySet())
+            if (!layout.containsKey(name)) throw new IllegalArgumentException("unexpected parameter '" + name + "'");
+        Map<String, NDArray> ordered = new LinkedHashMap<>();
+        for (Map.Entry<String, Shape> p : layout.entrySet()) {
+            NDArray a = parameters.get(p.getKey());
+            if (a == null) throw new IllegalArgumentException("missing parameter '" + p.getKey() + "'");
+            if (!a.getShape().equals(p.getValue()))
+                throw new IllegalArgumentException("parameter '" + p.getKey() + "' has shape " + a.getShape()
+                        + ", layout says " + p.getValue());
+            ordered.put(p.getKey(), a);
+        }
+        return ordered;
+    }
+
+    private static void writeWeights(Path dir, Map<String, NDArray> params, DataType storeAs, long maxShardBytes)
+            throws IOException {
+        long width = storeAs.getNumOfBytes();
+        List<Map<String, NDArray>> shards = new ArrayList<>();
+        Map<String, NDArray> current = new LinkedHashMap<>();
+        long currentBytes = 0, total = 0;
+        for (Map.Entry<String, NDArray> p : params.entrySet()) {
+            long bytes = p.getValue().getShape().size() * width;
+            if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
+                shards.add(current);
+                current = new LinkedHashMap<>();
+                currentBytes = 0;
+            }
+            current.put(p.getKey(), p.getValue());
+            currentBytes += bytes;
+            total += bytes;
+        }
+        shards.add(current);
+        if (shards.size() == 1) {
+            SafeTensors.write(dir.resolve(WEIGHTS), params, storeAs);
+            return;
+        }
+        Map<String, String> weightMap = new TreeMap<>();
+        for (int i = 0; i < shards.size(); i++) {
+            String file = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            SafeTensors.write(dir.resolve(file), shards.get(i), storeAs);
+            for (String name : shards.get(i).keySet()) weightMap.put(name, file);
+        }
+        ObjectNode index = JSON.createObjectNode();
+        index.putObject("metadata").put("total_size", total);
+        ObjectNode map = index.putObject("weight_map");
+        weightMap.forEach(map::put);
+        writeJson(dir.resolve(WEIGHTS_INDEX), index);
+    }
+
+    private static ObjectNode generationConfigJson(ModelConfig c) {
+        ObjectNode o = JSON.createObjectNode();
+        putTokenId(o, "bos_token_id", c.bosId());
+        putTokenId(o, "eos_token_id", c.eosId());
+        return o;
+    }
+
+    private static Map<Path, String> tokenizerTargets(Path[] files) {
+        Map<Path, String> targets = new LinkedHashMap<>();
+        for (Path file : files) {
+            if (!Files.isRegularFile(file)) throw new UserError(file + ": tokenizer file not found");
+            String name = file.getFileName().toString();
+            String target = name.endsWith(".bin") ? LLAMA2C_TOKENIZER : name;
+            if (targets.containsValue(target))
+                throw new UserError(file + ": a second tokenizer file would be written as " + target);
+            targets.put(file, target);
+        }
+        return targets;
+    }
+
+    private static void checkReplaceable(Path target) {
+        if (!Files.exists(target)) return;
+        if (!Files.isDirectory(target)) throw new UserError(target + ": exists and is not a folder");
+        try (Stream<Path> entries = Files.list(target)) {
+            if (entries.findAny().isPresent() && !Files.exists(target.resolve(CONFIG)))
+                throw new UserError(target + ": folder is not empty and holds no " + CONFIG
+                        + "; refusing to replace it with a checkpoint");
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing " + target, e);
+        }
+    }
+
+    /**
+     * Renames the finished temporary folder into place. An old checkpoint is first renamed
+     * aside, so at every instant the target is absent, the old whole folder or the new one.
+     */
+    private static void install(Path tmp, Path target) throws IOException {
+        Path old = null;
+        if (Files.exists(target)) {
+            old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
+            Files.delete(old);
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        if (old != null) deleteTree(old);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String torchDtype(DataType storeAs) {
+        return switch (storeAs) {
+            case FLOAT32 -> "float32";
+            case FLOAT16 -> "float16";
+            case BFLOAT16 -> "bfloat16";
+            default -> throw new UserError("cannot store weights as " + storeAs + "; choose float32, float16 or bfloat16");
+        };
+    }
+
+    private static void putTokenId(ObjectNode o, String field, int id) {
+        if (id >= 0) o.put(field, id);
+        else o.putNull(field);
+    }
+
+    static JsonNode readJson(Path file) {
+        try {
+            JsonNode root = JSON.readTree(file.toFile());
+            if (root == null || !root.isObject()) throw new UserError(file + ": not a JSON object");
+            return root;
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new UserError(file + ": file not found");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UserError(file + ": invalid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file, e);
+        }
+    }
+
+    private static void writeJson(Path file, JsonNode node) throws IOException {
+        JSON.writeValue(file.toFile(), node);
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("deleting " + root, e);
+        }
+    }
+
+    /** Typed access to the fields of one config file, with errors naming the file and field. */
+    private record Fields(Path file, JsonNode root) {
+        int requiredInt(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) throw new UserError(file + ": missing field " + field);
+            return asInt(field, n);
+        }
+
+        int optionalInt(String field, int fallback) {
+            JsonNode n = root.get(field);
+            return n == null || n.isNull() ? fallback : asInt(field, n);
+        }
+
+        double requiredDouble(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) throw new UserError(file + ": missing field " + field);
+            if (!n.isNumber()) throw new UserError(file + ": field " + field + " is not a number: " + n);
+            return n.asDouble();
+        }
+
+        double optionalDouble(String field, double fallback) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) return fallback;
+            if (!n.isNumber()) throw new UserError(file + ": field " + field + " is not a number: " + n);
+            return n.asDouble();
+        }
+
+        boolean optionalBoolean(String field, boolean fallback) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) return fallback;
+            if (!n.isBoolean()) throw new UserError(file + ": field " + field + " is not true or false: " + n);
+            return n.asBoolean();
+        }
+
+        /** A token id, the first of a list (Llama 3 lists several eos ids), or -1 when absent. */
+        int tokenId(String field) {
+            JsonNode n = root.get(field);
+            if (n != null && n.isArray()) n = n.size() == 0 ? null : n.get(0);
+            return n == null || n.isNull() ? -1 : asInt(field, n);
+        }
+
+        void reject(String field, java.util.function.Predicate<JsonNode> unsupported, String why) {
+            JsonNode n = root.get(field);
+            if (n != null && !n.isNull() && unsupported.test(n))
+                throw new UserError(file + ": field " + field + " = " + n + ": " + why);
+        }
+
+        private int asInt(String field, JsonNode n) {
+            if (!n.isIntegralNumber() || !n.canConvertToInt())
+                throw new UserError(file + ": field " + field + " is not an integer: " + n);
+            return n.asInt();
+        }
+    }
+}
