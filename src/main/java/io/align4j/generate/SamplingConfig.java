@@ -41,5 +41,7 @@ public record SamplingConfig(double temperature, int topK, double topP, int maxN
 
     public SamplingConfig withTopP(double p) { return new SamplingConfig(temperature, topK, p, maxNewTokens, stopIds, suppressIds, seed); }
 
+    public SamplingConfig withSeed(long s) { return new SamplingConfig(temperature, topK, topP, maxNewTokens, stopIds, suppressIds, s); }
+
     public SamplingConfig withSuppressIds(int... ids) { return new SamplingConfig(temperature, topK, topP, maxNewTokens, stopIds, ids, seed); }
 }
