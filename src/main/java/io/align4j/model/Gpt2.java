@@ -55,7 +55,7 @@ public final class Gpt2 implements CausalLM {
         for (int layer = 0; layer < config.nLayers(); layer++) {
             String l = "transformer.h." + layer + ".";
             NDArray n = Layers.layerNorm(x, p(l + "ln_1.weight"), p(l + "ln_1.bias"), eps);
-            NDList qkv = conv1d(n, l + "attn.c_attn").split(3, -1);
+            NDList qkv = conv1d(n, l + "attn.c_attn").split(3, 2);
             NDArray q = Layers.splitHeads(qkv.get(0), heads, d);
             NDArray k = Layers.splitHeads(qkv.get(1), heads, d);
             NDArray v = Layers.splitHeads(qkv.get(2), heads, d);
