@@ -52,7 +52,7 @@ public final class CheckpointConversion {
         try (NDManager manager = NDManager.newBaseManager()) {
             LoadedWeights weights = from == Format.HF
                     ? HfCheckpoint.read(model, manager, DataType.FLOAT32)
-                    : readLlama2c(model, manager);
+                    : Llama2cCheckpoint.readWeights(model, manager);
             if (to == Format.HF)
                 HfCheckpoint.write(out, weights.config(), weights.parameters(), storeAs, maxShardBytes,
                         tokenizerFiles.toArray(Path[]::new));
@@ -61,13 +61,4 @@ public final class CheckpointConversion {
         }
     }
 
-    /**
-     * The one call into the llama2.c reader, {@code Llama2cCheckpoint.read(Path, NDManager)}
-     * returning {@link LoadedWeights}, which is written in parallel on the model branch. Until
-     * the branches are merged this build cannot read llama2.c files; the merge replaces this
-     * body with {@code return Llama2cCheckpoint.read(model, manager);}.
-     */
-    private static LoadedWeights readLlama2c(Path model, NDManager manager) {
-        throw new UnsupportedOperationException("reading llama2.c checkpoints needs Llama2cCheckpoint, not yet merged");
-    }
 }

@@ -143,9 +143,12 @@ public final class SafeTensors implements AutoCloseable {
             stored = DataType.FLOAT32;
         }
         try (NDManager scratch = manager.newSubManager()) {
-            // created over the mapping (no copy), then copied into engine-owned memory
+            // created over the mapping (no copy), then cloned into engine-owned memory: toType
+            // alone returns the same storage when the type does not change, and that storage
+            // vanishes when the mapping is collected
             NDArray view = scratch.create(raw, t.shape(), stored);
-            NDArray owned = view.toType(target, true);
+            NDArray copy = view.duplicate();
+            NDArray owned = copy.getDataType() == target ? copy : copy.toType(target, false);
             owned.attach(manager);
             return owned;
         }

@@ -1,0 +1,47 @@
+package io.align4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Log-probabilities of responses given prompts under a causal LM, from one forward pass:
+ * <pre>
+ *   ln π(a_t | x, a_&lt;t) = logits_t[a_t] − logsumexp(logits_t)
+ *   ln π(a | x)        = Σ_t mask_t · ln π(a_t | x, a_&lt;t)      (response tokens only)
+ *   H_t                = −Σ_v p_t(v) ln p_t(v)
+ * </pre>
+ * Everything is an engine op, so the results stay differentiable when the parameters require
+ * gradients (record the call inside a {@code GradientCollector}).
+ */
+public final class SequenceScorer {
+    private SequenceScorer() {}
+
+    /**
+     * Scores of a batch; arrays live in the batch's manager and have the parameters' dtype.
+     *
+     * @param sequenceLogProbs [B] summed response log-probs
+     * @param tokenLogProbs    [B, T−1] log-prob of token t+1, zero outside the response
+     * @param tokenEntropy     [B, T−1] entropy of the next-token distribution, zero outside the response
+     * @param responseMask     [B, T−1] 1 on response targets
+     * @param tokenCounts      [B] response tokens per row
+     */
+    public record Scores(NDArray sequenceLogProbs, NDArray tokenLogProbs, NDArray tokenEntropy,
+                         NDArray responseMask, NDArray tokenCounts) {
+        /** [B] mean entropy over each row's response tokens. */
+        public NDArray meanEntropy() { return tokenEntropy.sum(new int[] {1}).div(tokenCounts); }
+    }
+
+    public static Scores score(CausalLM model, ResponseBatch batch) {
+        NDArray ids = batch.ids();
+        long width = ids.getShape().get(1);
+        NDArray logits = model.forward(ids, null, null, null).get(new NDIndex(":, :{}", width - 1));
+        NDArray logProbs = logits.logSoftmax(-1);
+        DataType dtype = logProbs.getDataType();
+        NDArray mask = batch.responseMask().toType(dtype, false);
+        NDArray targets = ids.get(new NDIndex(":, 1:")).toType(DataType.INT64, false).expandDims(-1);
+        NDArray tokenLogProbs = logProbs.gather(targets, -1).squeeze(-1).mul(mask);
+        NDArray entropy = logProbs.exp().mul(logProbs).sum(new int[] {-1}).neg().mul(mask);
+        return new Scores(tokenLogProbs.sum(new int[] {1}), tokenLogProbs, entropy, mask, mask.sum(new int[] {1}));
+    }
+}

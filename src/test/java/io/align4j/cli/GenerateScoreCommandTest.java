@@ -1,0 +1,87 @@
+package io.align4j.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.ndarray.NDManager;
+import io.align4j.generate.Generation;
+import io.align4j.generate.SamplingConfig;
+import io.align4j.generate.Sampler;
+import io.align4j.model.io.Llama2cCheckpoint;
+import io.align4j.testing.SharedData;
+import io.align4j.util.DataPaths;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenerateScoreCommandTest {
+
+    private static String[] run(String... args) {
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream(), stderr = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new String[] {Integer.toString(code), stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void greedyGenerateFromBosPrintsTheSamplerTokens() {
+        Path bin = SharedData.require(DataPaths.STORIES260K_MODEL);
+        int[] expected;
+        try (NDManager m = NDManager.newBaseManager()) {
+            Generation g = Sampler.generate(Llama2cCheckpoint.read(bin, m), List.of(new int[] {1}), SamplingConfig.greedy(30, 2, 1)).get(0);
+            expected = g.tokens();
+        }
+        String[] r = run("generate", "--model", bin.toString(), "--temperature", "0", "--max-new-tokens", "30");
+        assertEquals("0", r[0], r[2]);
+        assertEquals(IntStream.of(expected).mapToObj(Integer::toString).collect(Collectors.joining(" ")), r[1].trim());
+    }
+
+    @Test
+    void missingModelIsOneLine(@TempDir Path dir) {
+        String[] r = run("generate", "--model", dir.resolve("nope.bin").toString());
+        assertEquals("2", r[0]);
+        assertEquals(1, r[2].trim().lines().count(), r[2]);
+        assertTrue(r[2].contains("nope.bin") && r[2].contains("does not exist"), r[2]);
+    }
+
+    @Test
+    void scorePrintsLogProbTokensAndEntropyPerLine(@TempDir Path dir) throws Exception {
+        Path bin = SharedData.require(DataPaths.STORIES260K_MODEL);
+        Path data = dir.resolve("pairs.jsonl");
+        Files.writeString(data, "{\"prompt\":[1,403],\"response\":[407,261,378]}\n{\"prompt\":[1],\"response\":[403]}\n");
+        String[] r = run("score", "--model", bin.toString(), "--data", data.toString());
+        assertEquals("0", r[0], r[2]);
+        List<String> lines = r[1].trim().lines().toList();
+        assertEquals(2, lines.size());
+        String[] first = lines.get(0).split("\t"), second = lines.get(1).split("\t");
+        assertEquals("3", first[1]);
+        assertEquals("1", second[1]);
+        try (NDManager m = NDManager.newBaseManager()) {
+            var scores = io.align4j.model.SequenceScorer.score(Llama2cCheckpoint.read(bin, m), io.align4j.model.ResponseBatch.rightPadded(m,
+                    List.of(new int[] {1, 403}, new int[] {1}), List.of(new int[] {407, 261, 378}, new int[] {403}), 0));
+            float[] logProbs = scores.sequenceLogProbs().toFloatArray(), entropy = scores.meanEntropy().toFloatArray();
+            assertEquals(logProbs[0], Double.parseDouble(first[0]), 1e-5);
+            assertEquals(logProbs[1], Double.parseDouble(second[0]), 1e-5);
+            assertEquals(entropy[0], Double.parseDouble(first[2]), 1e-5);
+            assertEquals(entropy[1], Double.parseDouble(second[2]), 1e-5);
+        }
+
+        Files.writeString(data, "{\"prompt\":[1],\"response\":\"text\"}\n");
+        r = run("score", "--model", bin.toString(), "--data", data.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("line 1") && r[2].contains("\"response\""), r[2]);
+    }
+}
