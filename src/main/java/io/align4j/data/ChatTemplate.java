@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * fails the rendering with a {@link UserError} carrying the template's message.
  *
  * <p>Models without a template use {@link #PLAIN}: each turn as {@code ### Role:\ncontent},
- * turns separated by a blank line, and the generation prompt {@code \n\n### Assistant:\n}:
+ * turns separated by a blank line, and the generation prompt {@code \n\n### Assistant:\n}
+ * (newlines after block tags are written as expressions, since {@code trim_blocks} eats them):
  * <pre>
  * ### System:
  * You are terse.
@@ -38,9 +39,9 @@ import java.util.stream.Collectors;
  */
 public final class ChatTemplate {
     /** The documented plain template for models that ship none. */
-    public static final String PLAIN_SOURCE = "{% for message in messages %}{% if not loop.first %}\n\n{% endif %}"
+    public static final String PLAIN_SOURCE = "{% for message in messages %}{% if not loop.first %}{{ '\\n\\n' }}{% endif %}"
             + "### {{ message['role'] | capitalize }}:\n{{ message['content'] }}{% endfor %}"
-            + "{% if add_generation_prompt %}\n\n### Assistant:\n{% endif %}";
+            + "{% if add_generation_prompt %}{{ '\\n\\n### Assistant:\\n' }}{% endif %}";
 
     public static final ChatTemplate PLAIN = new ChatTemplate(PLAIN_SOURCE, "", "");
 
