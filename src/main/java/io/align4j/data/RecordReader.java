@@ -222,8 +222,12 @@ final class RecordReader {
             buffer.reset();
             long length = 0;
             int b;
-            while ((b = in.read()) != -1 && b != '\n') {
-                if (length++ < MAX_LINE_BYTES) buffer.write(b);
+            try {
+                while ((b = in.read()) != -1 && b != '\n') {
+                    if (length++ < MAX_LINE_BYTES) buffer.write(b);
+                }
+            } catch (IOException e) {
+                throw new UserError(file + " line " + (lineNumber + 1) + ": cannot read (" + e.getMessage() + ")", e);
             }
             if (b == -1) {
                 eof = true;
