@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  * Hugging Face's {@code apply_chat_template}: {@code trim_blocks} and {@code lstrip_blocks} on,
  * globals {@code messages} (a list of {@code {role, content}}), {@code add_generation_prompt},
  * {@code bos_token}, {@code eos_token} and the function {@code raise_exception(msg)}, which
- * fails the rendering with a {@link UserError} carrying the template's message.
+ * fails the rendering with a {@link UserError} carrying the template's message. Jinja syntax
+ * inside message contents is output literally (jinjava's nested interpretation is off).
  *
  * <p>Models without a template use {@link #PLAIN}: each turn as {@code ### Role:\ncontent},
  * turns separated by a blank line, and the generation prompt {@code \n\n### Assistant:\n}
@@ -120,7 +121,9 @@ public final class ChatTemplate {
     }
 
     private static Jinjava newEngine() {
-        JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build();
+        JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                // Message text is data: "{{ x }}" inside a message must come out literally, not be rendered again.
+                .withNestedInterpretationEnabled(false).build();
         Jinjava engine = new Jinjava(config);
         engine.getGlobalContext().registerFunction(
                 new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));

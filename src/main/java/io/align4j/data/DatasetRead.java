@@ -1,7 +1,7 @@
 package io.align4j.data;
 
 import java.nio.file.Path;
-import java.util.EnumMap;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +25,7 @@ public record DatasetRead<T>(Path file, String format, List<T> examples, Map<Pro
         StringBuilder sb = new StringBuilder().append(examples.size()).append(" examples (").append(format).append(") from ").append(file);
         if (problemCount() == 0) return sb.append("; no problems").toString();
         sb.append("; ").append(problemCount()).append(" skipped:");
-        Map<Problem, Integer> ordered = new EnumMap<>(problems);
+        Map<Problem, Integer> ordered = new TreeMap<>(problems);
         ordered.forEach((p, n) -> sb.append(' ').append(p.label()).append(' ').append(n).append(','));
         sb.setLength(sb.length() - 1);
         return sb.toString();

@@ -68,5 +68,7 @@ class ChatTemplateTest {
         assertEquals("### System:\nBe nice.\n\n### User:\n Hi there \n\n### Assistant:\nHello!\n\n### User:\nTell me a joke.\n\n### Assistant:\n",
                 ChatTemplate.PLAIN.render(DIALOGUE, true));
         assertEquals("### User:\nHi", ChatTemplate.PLAIN.render(List.of(Message.user("Hi")), false));
+        // Jinja syntax inside a message is text, as in the ShareGPT demo's "curly braces ( '{{ ... }}' )".
+        assertEquals("### User:\nword in {{ ... }} and {% x %}", ChatTemplate.PLAIN.render(List.of(Message.user("word in {{ ... }} and {% x %}")), false));
     }
 }
