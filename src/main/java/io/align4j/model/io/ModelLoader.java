@@ -1,0 +1,83 @@
+package io.align4j.model.io;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.align4j.model.CausalLM;
+import io.align4j.model.Models;
+import io.align4j.tokenizer.TextTokenizer;
+import io.align4j.tokenizer.Tokenizers;
+import io.align4j.util.DataPaths;
+import io.align4j.util.UserError;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Opens a model and its tokenizer, whichever format the user has: a Hugging Face folder
+ * ({@code config.json}, safetensors, {@code tokenizer.json} or {@code tokenizer.bin}) or a
+ * llama2.c {@code .bin} file, whose tokenizer is {@code --tokenizer} or else the one
+ * {@code tok*.bin} / {@code tokenizer.bin} beside it.
+ */
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    /** A model with its tokenizer; closing it frees both. */
+    public record LoadedModel(CausalLM model, TextTokenizer tokenizer) implements AutoCloseable {
+        @Override
+        public void close() {
+            model.close();
+            if (tokenizer instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing tokenizer", e);
+                }
+            }
+        }
+    }
+
+    /**
+     * @param model     a Hugging Face folder or a llama2.c {@code .bin} file
+     * @param tokenizer a tokenizer file or folder, or null to find it beside the model
+     */
+    public static LoadedModel load(Path model, Path tokenizer, NDManager manager) {
+        if (!Files.exists(model))
+            throw new UserError("model " + model + " does not exist. The stories260K model the examples use is "
+                    + "stories260K.bin with tok512.bin in " + DataPaths.root().resolve("models/stories260K")
+                    + " (set ALIGN4J_DATA to the folder holding models/, or pass --model and --tokenizer)");
+        CausalLM lm;
+        if (Files.isDirectory(model)) {
+            LoadedWeights w = HfCheckpoint.read(model, manager, DataType.FLOAT32);
+            lm = Models.create(w.config(), w.parameters(), manager);
+        } else {
+            lm = Llama2cCheckpoint.read(model, manager);
+        }
+        try {
+            Path tok = tokenizer != null ? tokenizer : Files.isDirectory(model) ? model : besideLlama2c(model);
+            TextTokenizer t = Tokenizers.load(tok);
+            if (t.vocabSize() > lm.config().vocabSize())
+                throw new UserError("tokenizer " + tok + " has " + t.vocabSize() + " tokens but model " + model
+                        + " only " + lm.config().vocabSize());
+            return new LoadedModel(lm, t);
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
+    }
+
+    private static Path besideLlama2c(Path bin) {
+        Path folder = bin.toAbsolutePath().getParent();
+        try (Stream<Path> s = Files.list(folder)) {
+            List<Path> candidates = s.filter(p -> !p.equals(bin.toAbsolutePath()))
+                    .filter(p -> p.getFileName().toString().matches("tok.*\\.bin")).sorted().toList();
+            if (candidates.size() == 1) return candidates.get(0);
+            throw new UserError("model " + bin + ": pass --tokenizer (found " + (candidates.isEmpty() ? "no"
+                    : String.valueOf(candidates.size())) + " tok*.bin tokenizer files beside it)");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
