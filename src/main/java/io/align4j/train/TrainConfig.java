@@ -83,6 +83,12 @@ public class TrainConfig {
     public int keepLast = 2;
     /** Continue from the newest complete checkpoint in {@link #output}. */
     public boolean resume = false;
+    /**
+     * Checkpoint and exit after this many steps of this invocation (0 = run to the end); the
+     * schedule still spans the whole run, so a later {@code resume} continues it exactly
+     * (for time-boxed or preemptible jobs).
+     */
+    public int stopAfterSteps = 0;
 
     /** The objective hyper-parameters that were set, by their registry keys. */
     public Map<String, Object> objectiveParams() {

@@ -97,6 +97,7 @@ public final class TrainingLoop {
             step = restoreOptimizer(resumeFrom.get(), adam, manager);
             log.accept("resuming from " + resumeFrom.get() + " at step " + step);
         }
+        long firstStep = step;
         Map<String, Double> last = Map.of(), evalMetrics = Map.of();
         EpochOrder order = new EpochOrder(task.trainSize(), config.seed);
         try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"), step)) {
@@ -120,7 +121,9 @@ public final class TrainingLoop {
                     double gradNorm = GradientClipping.clipGlobalNorm(params, config.maxGradNorm);
                     if (!Double.isFinite(gradNorm))
                         throw new DivergedError("step " + (step + 1) + ": gradient norm is " + gradNorm
-                                + "; the last good checkpoint is " + checkpoints.latest().map(Path::toString).orElse("none"));
+                                + " (non-finite gradients: " + nonFiniteGradients(params) + ", non-finite parameters: "
+                                + nonFinite(params) + "); the last good checkpoint is "
+                                + checkpoints.latest().map(Path::toString).orElse("none"));
                     double lr = schedule.at(step);
                     adam.step(params, lr);
                     Gradients.zero(params);
@@ -133,13 +136,18 @@ public final class TrainingLoop {
                 if (step % Math.max(1, config.logEvery) == 0 || step == totalSteps) metrics.log(step, stepMetrics);
                 bar.update(step, pick(stepMetrics, "loss", "rewards/margins", "rewards/accuracies"));
                 boolean end = step == totalSteps;
+                boolean stopping = config.stopAfterSteps > 0 && step - firstStep >= config.stopAfterSteps;
                 if ((config.evalEvery > 0 && step % config.evalEvery == 0) || end) {
                     evalMetrics = prefixed(task.evaluate(manager));
                     if (!evalMetrics.isEmpty()) metrics.log(step, evalMetrics);
                 }
-                if ((config.saveEvery > 0 && step % config.saveEvery == 0) || end) {
+                if ((config.saveEvery > 0 && step % config.saveEvery == 0) || end || stopping) {
                     long saved = step;
                     checkpoints.save(step, folder -> writeCheckpoint(folder, trainable, adam, saved, config));
+                }
+                if (stopping) {
+                    log.accept("stopping after " + config.stopAfterSteps + " steps as asked; resume continues from step " + step);
+                    break;
                 }
             }
         }
@@ -190,6 +198,29 @@ public final class TrainingLoop {
         }
         adam.restore(state.path("optimizer_step").asLong(), first, second);
         return step;
+    }
+
+    private static List<String> nonFiniteGradients(Map<String, NDArray> params) {
+        List<String> bad = new ArrayList<>();
+        params.forEach((name, w) -> {
+            if (!w.hasGradient()) return;
+            try (NDArray g = w.getGradient()) {
+                if (!allFinite(g)) bad.add(name);
+            }
+        });
+        return bad;
+    }
+
+    private static List<String> nonFinite(Map<String, NDArray> params) {
+        List<String> bad = new ArrayList<>();
+        params.forEach((name, w) -> { if (!allFinite(w)) bad.add(name); });
+        return bad;
+    }
+
+    private static boolean allFinite(NDArray a) {
+        try (NDArray sum = a.abs().sum()) {
+            return Double.isFinite(sum.toType(DataType.FLOAT64, false).getDouble());
+        }
     }
 
     private static Map<String, Double> prefixed(Map<String, Double> m) {

@@ -1,0 +1,144 @@
+package io.align4j.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.align4j.model.io.HfCheckpoint;
+import io.align4j.testing.SharedData;
+import io.align4j.util.DataPaths;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Offline preference training on stories260K with a small synthetic preference file. */
+class PreferenceTrainerTest {
+    @TempDir Path dir;
+    Path data;
+
+    @BeforeEach
+    void writeData() throws IOException {
+        SharedData.require(DataPaths.STORIES260K_MODEL);
+        Random r = new Random(3);
+        String[] names = {"Tom", "Lily", "Sam", "Mia", "Ben", "Sue"}, things = {"ball", "kite", "cat", "tree", "cake", "boat"};
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String n = names[r.nextInt(names.length)], t = things[r.nextInt(things.length)];
+            lines.add(String.format("{\"prompt\": \"Once upon a time, %s had a %s.\", \"chosen\": \" %s was happy and played with the %s.\", "
+                    + "\"rejected\": \" %s was sad because the %s was lost %d.\"}", n, t, n, t, n, t, i));
+        }
+        data = dir.resolve("prefs.jsonl");
+        Files.write(data, lines);
+    }
+
+    TrainConfig config(String output) {
+        TrainConfig c = new TrainConfig();
+        c.data = data.toString();
+        c.output = dir.resolve(output).toString();
+        c.referenceCache = dir.resolve("refcache").toString();
+        c.maxSteps = 12;
+        c.batchSize = 4;
+        c.learningRate = 1e-3;
+        c.logEvery = 1;
+        c.evalFraction = 0.2;
+        return c;
+    }
+
+    @Test
+    void resumeIsBitwiseExact() throws IOException {
+        TrainConfig straight = config("straight");
+        PreferenceTrainer.run(straight, s -> {});
+
+        TrainConfig halves = config("halves");
+        halves.stopAfterSteps = 6;
+        assertEquals(6, PreferenceTrainer.run(halves, s -> {}).steps());
+        halves.stopAfterSteps = 0;
+        halves.resume = true;
+        assertEquals(12, PreferenceTrainer.run(halves, s -> {}).steps());
+
+        assertBitwiseEqual(dir.resolve("straight/checkpoint-12"), dir.resolve("halves/checkpoint-12"));
+        // the metrics file reads as if the run had never stopped
+        assertEquals(MetricsLog.read(dir.resolve("straight/metrics.jsonl")), MetricsLog.read(dir.resolve("halves/metrics.jsonl")));
+    }
+
+    @Test
+    void killedWhileWritingACheckpointResumesFromThePreviousOne() throws Exception {
+        TrainConfig straight = config("straight");
+        straight.saveEvery = 4;
+        PreferenceTrainer.run(straight, s -> {});
+
+        Path out = dir.resolve("killed");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
+                "-D" + DataPaths.PROPERTY + "=" + DataPaths.root(), "-Dalign4j.test.pauseCheckpointStep=8",
+                "io.align4j.cli.Main", "train", "--data", data.toString(), "--output", out.toString(),
+                "--max-steps", "12", "--batch-size", "4", "--learning-rate", "1e-3",
+                "--set", "save_every=4", "--set", "eval_fraction=0.2", "--set", "log_every=1",
+                "--set", "reference_cache=" + dir.resolve("refcache")));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (BufferedReader out1 = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out1.readLine()) != null && !line.startsWith("WRITING_CHECKPOINT 8")) { /* wait */ }
+            assertNotNull(line, "the child never reached checkpoint 8");
+            p.destroyForcibly(); // SIGKILL, in the middle of writing checkpoint 8
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertTrue(Files.isDirectory(out.resolve("checkpoint-4")));
+        assertFalse(Files.exists(out.resolve("checkpoint-8")), "a half-written checkpoint must not carry a final name");
+
+        TrainConfig resumed = config("killed");
+        resumed.saveEvery = 4;
+        resumed.resume = true;
+        assertEquals(12, PreferenceTrainer.run(resumed, s -> {}).steps());
+        assertBitwiseEqual(dir.resolve("straight/checkpoint-12"), out.resolve("checkpoint-12"));
+    }
+
+    @Test
+    void nonFiniteLossStopsNamingTheStepAndBatch() {
+        TrainConfig c = config("nan");
+        c.beta = Double.NaN;
+        TrainingLoop.DivergedError e = assertThrows(TrainingLoop.DivergedError.class, () -> PreferenceTrainer.run(c, s -> {}));
+        assertTrue(e.getMessage().contains("step 1") && e.getMessage().contains("training examples ["), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("nan/checkpoint-1")));
+    }
+
+    @Test
+    void metricsCarryTheChosenRewardCurveAndTheReferenceCacheIsReused() throws IOException {
+        TrainConfig c = config("curves");
+        List<String> messages = new ArrayList<>();
+        PreferenceTrainer.run(c, messages::add);
+        List<Map<String, Object>> rows = MetricsLog.read(dir.resolve("curves/metrics.jsonl"));
+        long trainRows = rows.stream().filter(r -> r.containsKey("rewards/chosen")).count();
+        assertEquals(12, trainRows);
+        assertTrue(rows.stream().anyMatch(r -> r.containsKey("eval/rewards/accuracies")));
+        double firstMargin = ((Number) rows.get(0).get("rewards/margins")).doubleValue();
+        double lastMargin = ((Number) rows.get(11).get("rewards/margins")).doubleValue();
+        assertTrue(lastMargin > firstMargin + 1, "DPO widens the margin: " + firstMargin + " -> " + lastMargin);
+
+        List<String> again = new ArrayList<>();
+        PreferenceTrainer.run(config("curves2"), again::add);
+        assertTrue(again.stream().anyMatch(m -> m.contains("from the cache")), again.toString());
+    }
+
+    private static void assertBitwiseEqual(Path a, Path b) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> x = HfCheckpoint.read(a, m, DataType.FLOAT32).parameters();
+            Map<String, NDArray> y = HfCheckpoint.read(b, m, DataType.FLOAT32).parameters();
+            assertEquals(x.keySet(), y.keySet());
+            for (String k : x.keySet())
+                assertArrayEquals(x.get(k).toFloatArray(), y.get(k).toFloatArray(), 0f, k);
+        }
+    }
+}
