@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "align4j 0.1.0",
         description = "Align causal language models with preference data.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, LabCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
