@@ -26,7 +26,7 @@ public final class ChosenRewardExperiment {
     public record Config(int responses, int pairs, double beta, double learningRate, int steps, int every, long seed) {
         public static Config defaults() { return new Config(20, 400, 0.1, 0.05, 4000, 10, 20250603L); }
 
-        public static Config quick() { return new Config(20, 400, 0.1, 0.05, 2000, 20, 20250603L); }
+        public static Config quick() { return new Config(20, 400, 0.1, 0.05, 2000, 50, 20250603L); }
     }
 
     /** Metrics of one method every {@code every} steps (step 0 is the start). */

@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
 public final class TiltedOptimumExperiment {
     public record Config(int prompts, int responses, double beta, double gamma, double learningRate,
                          int maxSteps, int chunk, long seed) {
-        public static Config defaults() { return new Config(6, 10, 0.5, 0.25, 2.0, 6000, 100, 20250602L); }
+        public static Config defaults() { return new Config(5, 8, 0.5, 0.25, 2.0, 3000, 100, 20250602L); }
 
         public static Config quick() { return new Config(4, 8, 0.5, 0.25, 2.0, 2000, 100, 20250602L); }
     }
