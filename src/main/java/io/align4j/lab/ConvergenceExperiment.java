@@ -46,14 +46,14 @@ public final class ConvergenceExperiment {
 
     public record Config(double[] sigmas, int seeds, int log2MinN, int log2MaxN, int prompts, int responses,
                          double gamma, double dpoBeta, double[] rlhfBetas, long seed, int maxIterations) {
-        /** Both σ, 16 seeds, n = 2^5 … 2^18. */
+        /** Both σ, 8 seeds, n = 2^5 … 2^18. */
         public static Config defaults() {
-            return new Config(new double[] {0.1, 1.0}, 16, 5, 18, 10, 10, 0.5, 0.1, betaGrid(), 20250601L, 100);
+            return new Config(new double[] {0.1, 1.0}, 8, 5, 18, 10, 10, 0.5, 0.1, betaGrid(), 20250601L, 40);
         }
 
         /** σ = 1.0 only, 8 seeds, n = 2^8 … 2^16: what the acceptance test runs. */
         public static Config quick() {
-            return new Config(new double[] {1.0}, 8, 8, 16, 10, 10, 0.5, 0.1, betaGrid(), 20250601L, 100);
+            return new Config(new double[] {1.0}, 8, 8, 16, 10, 10, 0.5, 0.1, betaGrid(), 20250601L, 40);
         }
 
         long[] sizes() {
