@@ -112,7 +112,7 @@ public final class TaskBuilder {
         int[] bos = {tokenizer.bosId()};
         for (int round = 0; distinct.size() < wanted; round++) {
             if (round > 100) throw new IllegalStateException("only " + distinct.size() + " distinct openings after 100 rounds");
-            int rows = Math.max(s.batch(), (int) ((wanted - distinct.size()) * 1.2));
+            int rows = (int) Math.ceil((wanted - distinct.size()) * 1.2) + 4;
             List<Generation> openings = BatchSampling.sample(model, Collections.nCopies(rows, bos), s.openingTokens(), suppress,
                     BatchSampling.mix(BatchSampling.mix(s.seed(), PROMPT_STREAM), round), s.batch());
             for (Generation g : openings) {
