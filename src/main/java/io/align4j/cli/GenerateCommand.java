@@ -4,26 +4,38 @@ import ai.djl.ndarray.NDManager;
 import io.align4j.generate.Generation;
 import io.align4j.generate.SamplingConfig;
 import io.align4j.generate.Sampler;
-import io.align4j.model.CausalLM;
-import io.align4j.model.ModelConfig;
-import java.nio.file.Path;
+import io.align4j.model.io.ModelLoader;
+import io.align4j.tokenizer.TextTokenizer;
+import io.align4j.util.UserError;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Continues a prompt with the KV-cache sampler and prints only the generated token ids on stdout. */
+/**
+ * Continues a prompt with the KV-cache sampler. Only the generated text goes to stdout (logs go
+ * to stderr), so the output can be piped; {@code --ids} prints token ids instead.
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generate a continuation; prints the generated token ids (space-separated) on stdout.")
+        description = "Generate a continuation of a prompt (or of BOS) and print it on stdout.")
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "llama2.c checkpoint (.bin)")
-    Path model;
+    @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--prompt-ids", description = "prompt token ids, e.g. \"1 403 407\"; default: BOS alone")
-    String promptIds;
+    static final class PromptChoice {
+        @Option(names = "--prompt", description = "prompt text (default: continue from BOS)")
+        String text;
+
+        @Option(names = "--prompt-ids", description = "prompt token ids, e.g. \"1 403 407\"")
+        String ids;
+    }
+
+    @ArgGroup(exclusive = true)
+    PromptChoice prompt = new PromptChoice();
 
     @Option(names = "--temperature", defaultValue = "1.0", description = "0 for greedy (default: ${DEFAULT-VALUE})")
     double temperature;
@@ -40,22 +52,40 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "default: ${DEFAULT-VALUE}")
     long seed;
 
+    @Option(names = "--ids", description = "print the generated token ids instead of text")
+    boolean printIds;
+
     @Override
     public Integer call() {
-        try (NDManager manager = NDManager.newBaseManager(); CausalLM lm = ModelFiles.load(model, manager)) {
-            ModelConfig c = lm.config();
-            int[] prompt = promptIds == null ? new int[] {c.bosId()} : ModelFiles.parseIds(promptIds, "--prompt-ids");
-            int[] stopIds = IntStream.of(c.eosId(), c.bosId()).filter(id -> id >= 0).distinct().toArray();
+        try (NDManager manager = NDManager.newBaseManager(); ModelLoader.LoadedModel loaded = modelOptions.load(manager)) {
+            TextTokenizer tok = loaded.tokenizer();
+            int bos = tok.bosId() >= 0 ? tok.bosId() : loaded.model().config().bosId();
+            int[] promptIds = prompt.ids != null ? ModelFiles.parseIds(prompt.ids, "--prompt-ids")
+                    : prompt.text != null ? tok.encode(prompt.text, bos >= 0, false)
+                    : new int[] {bos >= 0 ? bos : tok.padId()};
             SamplingConfig config;
             try {
-                config = new SamplingConfig(temperature, topK, topP, maxNewTokens, stopIds, new int[0], seed);
+                config = new SamplingConfig(temperature, topK, topP, maxNewTokens, tok.stopIds(), new int[0], seed);
             } catch (IllegalArgumentException e) {
-                throw new io.align4j.util.UserError(e.getMessage());
+                throw new UserError(e.getMessage());
             }
-            Generation g = Sampler.generate(lm, List.of(prompt), config).get(0);
-            int[] shown = g.finish() == Generation.Finish.STOP ? Arrays.copyOf(g.tokens(), g.tokens().length - 1) : g.tokens();
-            System.out.println(IntStream.of(shown).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
+            Generation g = Sampler.generate(loaded.model(), List.of(promptIds), config).get(0);
+            int[] generated = g.finish() == Generation.Finish.STOP ? Arrays.copyOf(g.tokens(), g.tokens().length - 1) : g.tokens();
+            System.out.println(printIds
+                    ? IntStream.of(generated).mapToObj(Integer::toString).collect(Collectors.joining(" "))
+                    : continuation(tok, promptIds, generated));
             return 0;
         }
+    }
+
+    /**
+     * The text the generated ids add to the prompt. Decoding the whole sequence and removing the
+     * prompt's own text keeps what a tokenizer does at the seam (a space dropped after BOS, bytes
+     * of one character split over the boundary).
+     */
+    static String continuation(TextTokenizer tok, int[] promptIds, int[] generated) {
+        int[] all = IntStream.concat(IntStream.of(promptIds), IntStream.of(generated)).toArray();
+        String whole = tok.decode(all), before = tok.decode(promptIds);
+        return whole.startsWith(before) ? whole.substring(before.length()) : tok.decode(generated);
     }
 }

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.align4j.data.BoundarySplit;
 import io.align4j.model.CausalLM;
+import io.align4j.model.io.ModelLoader;
 import io.align4j.model.ResponseBatch;
 import io.align4j.model.SequenceScorer;
 import io.align4j.util.UserError;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,26 +28,44 @@ import picocli.CommandLine.Option;
  * and the mean next-token entropy over it, tab-separated.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = "Print, per JSONL record {\"prompt\":[ids],\"response\":[ids]}: log-prob, tokens, mean entropy.")
+        description = "Print, per JSONL record {\"prompt\", \"response\"} (texts or token-id arrays): "
+                + "log-prob, tokens, mean entropy.")
 public final class ScoreCommand implements Callable<Integer> {
     private static final int BATCH = 16;
 
-    @Option(names = "--model", required = true, description = "llama2.c checkpoint (.bin)")
-    Path model;
+    @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--data", required = true, description = "JSONL file of {\"prompt\": [ids], \"response\": [ids]}")
+    @Option(names = "--data", required = true, description = "JSONL file of {\"prompt\": ..., \"response\": ...}, "
+            + "each a text (tokenized so that prompt + response ids equal the whole text's) or an array of token ids")
     Path data;
 
     @Override
     public Integer call() throws IOException {
-        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
-        readRecords(prompts, responses);
-        try (NDManager manager = NDManager.newBaseManager(); CausalLM lm = ModelFiles.load(model, manager)) {
+        List<JsonNode> records = readRecords();
+        try (NDManager manager = NDManager.newBaseManager(); ModelLoader.LoadedModel loaded = modelOptions.load(manager)) {
+            CausalLM lm = loaded.model();
+            List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
+            for (int i = 0; i < records.size(); i++) {
+                JsonNode r = records.get(i);
+                int line = r.get(LINE).intValue();
+                if (r.get("prompt").isTextual() && r.get("response").isTextual()) {
+                    BoundarySplit split = BoundarySplit.of(loaded.tokenizer(), true, r.get("prompt").textValue(),
+                            r.get("response").textValue());
+                    if (split.responseIds()[0].length == 0)
+                        throw new UserError(data + " line " + line + ": field \"response\" has no tokens");
+                    prompts.add(split.promptIds());
+                    responses.add(split.responseIds()[0]);
+                } else {
+                    prompts.add(ids(r, "prompt", line));
+                    responses.add(ids(r, "response", line));
+                }
+            }
+            int pad = loaded.tokenizer().padId();
             for (int start = 0; start < prompts.size(); start += BATCH) {
                 int end = Math.min(start + BATCH, prompts.size());
                 try (NDManager step = manager.newSubManager()) {
                     SequenceScorer.Scores s = SequenceScorer.score(lm,
-                            ResponseBatch.rightPadded(step, prompts.subList(start, end), responses.subList(start, end), 0));
+                            ResponseBatch.rightPadded(step, prompts.subList(start, end), responses.subList(start, end), pad));
                     double[] logProbs = s.sequenceLogProbs().toType(DataType.FLOAT64, false).toDoubleArray();
                     double[] entropy = s.meanEntropy().toType(DataType.FLOAT64, false).toDoubleArray();
                     for (int i = 0; i < end - start; i++)
@@ -55,8 +76,12 @@ public final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void readRecords(List<int[]> prompts, List<int[]> responses) throws IOException {
+    /** Field under which a record keeps its 1-based line number, for messages. */
+    private static final String LINE = "__line";
+
+    private List<JsonNode> readRecords() throws IOException {
         ObjectMapper json = new ObjectMapper();
+        List<JsonNode> records = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(data)) {
             String line;
             int number = 0;
@@ -69,18 +94,23 @@ public final class ScoreCommand implements Callable<Integer> {
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     throw new UserError(data + " line " + number + ": not JSON (" + e.getOriginalMessage() + ")");
                 }
-                prompts.add(ids(record, "prompt", number));
-                responses.add(ids(record, "response", number));
+                for (String field : new String[] {"prompt", "response"})
+                    if (!record.isObject() || !record.has(field))
+                        throw new UserError(data + " line " + number + ": field \"" + field + "\" is missing");
+                ((com.fasterxml.jackson.databind.node.ObjectNode) record).put(LINE, number);
+                records.add(record);
             }
         } catch (NoSuchFileException e) {
             throw new UserError("data file " + data + " does not exist");
         }
+        return records;
     }
 
     private int[] ids(JsonNode record, String field, int line) {
         JsonNode node = record.get(field);
         if (node == null || !node.isArray() || node.isEmpty())
-            throw new UserError(data + " line " + line + ": field \"" + field + "\" must be a non-empty array of token ids");
+            throw new UserError(data + " line " + line + ": field \"" + field
+                    + "\" must be a text or a non-empty array of token ids (both fields of one kind)");
         int[] ids = new int[node.size()];
         for (int i = 0; i < ids.length; i++) {
             if (!node.get(i).canConvertToInt())

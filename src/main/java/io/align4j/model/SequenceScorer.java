@@ -33,15 +33,32 @@ public final class SequenceScorer {
     }
 
     public static Scores score(CausalLM model, ResponseBatch batch) {
-        NDArray ids = batch.ids();
-        long width = ids.getShape().get(1);
-        NDArray logits = model.forward(ids, null, null, null).get(new NDIndex(":, :{}", width - 1));
-        NDArray logProbs = logits.logSoftmax(-1);
-        DataType dtype = logProbs.getDataType();
-        NDArray mask = batch.responseMask().toType(dtype, false);
-        NDArray targets = ids.get(new NDIndex(":, 1:")).toType(DataType.INT64, false).expandDims(-1);
-        NDArray tokenLogProbs = logProbs.gather(targets, -1).squeeze(-1).mul(mask);
+        NDArray logProbs = nextTokenLogProbs(model, batch);
+        NDArray mask = batch.responseMask().toType(logProbs.getDataType(), false);
+        NDArray tokenLogProbs = targetLogProbs(logProbs, batch.ids()).mul(mask);
         NDArray entropy = logProbs.exp().mul(logProbs).sum(new int[] {-1}).neg().mul(mask);
         return new Scores(tokenLogProbs.sum(new int[] {1}), tokenLogProbs, entropy, mask, mask.sum(new int[] {1}));
+    }
+
+    /**
+     * [B] summed response log-probs alone: what training steps need, without the entropy pass
+     * over the vocabulary that {@link #score} adds.
+     */
+    public static NDArray sequenceLogProbs(CausalLM model, ResponseBatch batch) {
+        NDArray logProbs = nextTokenLogProbs(model, batch);
+        NDArray mask = batch.responseMask().toType(logProbs.getDataType(), false);
+        return targetLogProbs(logProbs, batch.ids()).mul(mask).sum(new int[] {1});
+    }
+
+    /** [B, T−1, V] log-distribution of the token after each position but the last. */
+    private static NDArray nextTokenLogProbs(CausalLM model, ResponseBatch batch) {
+        long width = batch.ids().getShape().get(1);
+        return model.forward(batch.ids(), null, null, null).get(new NDIndex(":, :{}", width - 1)).logSoftmax(-1);
+    }
+
+    /** [B, T−1] log-prob of each actual next token. */
+    private static NDArray targetLogProbs(NDArray logProbs, NDArray ids) {
+        NDArray targets = ids.get(new NDIndex(":, 1:")).toType(DataType.INT64, false).expandDims(-1);
+        return logProbs.gather(targets, -1).squeeze(-1);
     }
 }

@@ -19,8 +19,13 @@ public final class GradientClipping {
     public static double clipGlobalNorm(Map<String, NDArray> parameters, double maxNorm) {
         NDList squares = new NDList();
         try {
-            for (NDArray w : parameters.values())
-                if (w.hasGradient()) squares.add(w.getGradient().square().sum());
+            for (NDArray w : parameters.values()) {
+                if (!w.hasGradient()) continue;
+                // each getGradient() is a new handle on the gradient: close it, or handles pile up per step
+                try (NDArray g = w.getGradient()) {
+                    squares.add(g.square().sum());
+                }
+            }
             if (squares.isEmpty()) return 0;
             double norm;
             try (NDArray total = NDArrays.stack(squares).sum()) {
@@ -28,7 +33,12 @@ public final class GradientClipping {
             }
             if (!Double.isFinite(norm) || maxNorm <= 0 || norm <= maxNorm) return norm;
             double scale = maxNorm / (norm + 1e-6);
-            for (NDArray w : parameters.values()) if (w.hasGradient()) w.getGradient().muli(scale);
+            for (NDArray w : parameters.values()) {
+                if (!w.hasGradient()) continue;
+                try (NDArray g = w.getGradient()) {
+                    g.muli(scale);
+                }
+            }
             return norm;
         } finally {
             squares.close();

@@ -44,9 +44,28 @@ class GenerateScoreCommandTest {
             Generation g = Sampler.generate(Llama2cCheckpoint.read(bin, m), List.of(new int[] {1}), SamplingConfig.greedy(30, 2, 1)).get(0);
             expected = g.tokens();
         }
-        String[] r = run("generate", "--model", bin.toString(), "--temperature", "0", "--max-new-tokens", "30");
+        String[] r = run("generate", "--model", bin.toString(), "--temperature", "0", "--max-new-tokens", "30", "--ids");
         assertEquals("0", r[0], r[2]);
         assertEquals(IntStream.of(expected).mapToObj(Integer::toString).collect(Collectors.joining(" ")), r[1].trim());
+    }
+
+    /** The README's main job: the default model, greedy, text on stdout as llama2.c's run.c prints it. */
+    @Test
+    void defaultModelGreedyTextMatchesRunC() {
+        SharedData.require(DataPaths.STORIES260K_MODEL);
+        String[] r = run("generate", "--temperature", "0", "--max-new-tokens", "200");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].startsWith("Once upon a time, there was a little girl named Lily. She loved to play outside in the park."), r[1]);
+        assertEquals("", r[2].replaceAll("(?m)^.*WARN ai.djl.util.cuda.*$\\R?", ""), "nothing but engine warnings on stderr");
+    }
+
+    @Test
+    void textPromptIsContinued() {
+        SharedData.require(DataPaths.STORIES260K_MODEL);
+        String[] r = run("generate", "--prompt", "Once upon a time, there was a dog", "--temperature", "0", "--max-new-tokens", "20");
+        assertEquals("0", r[0], r[2]);
+        assertFalse(r[1].isBlank());
+        assertFalse(r[1].startsWith("Once upon"), "only the continuation is printed: " + r[1]);
     }
 
     @Test
@@ -55,6 +74,43 @@ class GenerateScoreCommandTest {
         assertEquals("2", r[0]);
         assertEquals(1, r[2].trim().lines().count(), r[2]);
         assertTrue(r[2].contains("nope.bin") && r[2].contains("does not exist"), r[2]);
+    }
+
+    /** On a machine without the shared data, both commands say which files are missing, in one line. */
+    @Test
+    void withoutSharedDataTheDefaultModelIsNamed(@TempDir Path empty) throws Exception {
+        String saved = System.getProperty(DataPaths.PROPERTY);
+        System.setProperty(DataPaths.PROPERTY, empty.toString());
+        try {
+            Path data = empty.resolve("pairs.jsonl");
+            Files.writeString(data, "{\"prompt\":\"a\",\"response\":\"b\"}\n");
+            for (String[] args : new String[][] {{"generate"}, {"score", "--data", data.toString()}}) {
+                String[] r = run(args);
+                assertEquals("2", r[0], args[0]);
+                String err = r[2].replaceAll("(?m)^.*WARN ai.djl.util.cuda.*$\\R?", "").trim();
+                assertEquals(1, err.lines().count(), err);
+                assertTrue(err.contains("stories260K.bin") && err.contains("does not exist") && err.contains("ALIGN4J_DATA"), err);
+            }
+        } finally {
+            if (saved == null) System.clearProperty(DataPaths.PROPERTY);
+            else System.setProperty(DataPaths.PROPERTY, saved);
+        }
+    }
+
+    @Test
+    void scoreTextRecordsEqualTheirTokenIds(@TempDir Path dir) throws Exception {
+        Path bin = SharedData.require(DataPaths.STORIES260K_MODEL);
+        var tok = io.align4j.tokenizer.Llama2cTokenizer.load(SharedData.require(DataPaths.STORIES260K_TOKENIZER));
+        var split = io.align4j.data.BoundarySplit.of(tok, true, "Once upon a time", " there was a cat.");
+        String ids = "{\"prompt\":" + java.util.Arrays.toString(split.promptIds()) + ",\"response\":"
+                + java.util.Arrays.toString(split.responseIds()[0]) + "}";
+        Path data = dir.resolve("mixed.jsonl");
+        Files.writeString(data, "{\"prompt\":\"Once upon a time\",\"response\":\" there was a cat.\"}\n" + ids + "\n");
+        String[] r = run("score", "--model", bin.toString(), "--data", data.toString());
+        assertEquals("0", r[0], r[2]);
+        List<String> lines = r[1].trim().lines().toList();
+        assertEquals(2, lines.size());
+        assertEquals(lines.get(1), lines.get(0));
     }
 
     @Test

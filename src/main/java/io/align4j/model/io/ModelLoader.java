@@ -68,6 +68,18 @@ public final class ModelLoader {
         }
     }
 
+    /**
+     * The tokenizer files a checkpoint of this model should carry: {@code tokenizer}'s (a file, or
+     * the tokenizer files of a folder), else the model folder's, else the {@code tok*.bin} beside
+     * a llama2.c file.
+     */
+    public static List<Path> tokenizerFiles(Path model, Path tokenizer) {
+        Path source = tokenizer != null ? tokenizer : Files.isDirectory(model) ? model : besideLlama2c(model);
+        if (!Files.isDirectory(source)) return List.of(source);
+        return Stream.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.bin")
+                .map(source::resolve).filter(Files::isRegularFile).toList();
+    }
+
     private static Path besideLlama2c(Path bin) {
         Path folder = bin.toAbsolutePath().getParent();
         try (Stream<Path> s = Files.list(folder)) {

@@ -1,0 +1,26 @@
+package io.align4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.align4j.model.io.ModelLoader;
+import io.align4j.util.DataPaths;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The {@code --model} / {@code --tokenizer} pair every model command takes. */
+final class ModelOptions {
+    @Option(names = "--model", description = "a Hugging Face model folder or a llama2.c .bin checkpoint "
+            + "(default: stories260K from the shared data folder)")
+    Path model;
+
+    @Option(names = "--tokenizer", description = "tokenizer.json, tokenizer.bin or a folder holding one "
+            + "(default: the model folder's, or the tok*.bin beside a .bin)")
+    Path tokenizer;
+
+    Path modelPath() {
+        return model != null ? model : DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
+    }
+
+    ModelLoader.LoadedModel load(NDManager manager) {
+        return ModelLoader.load(modelPath(), tokenizer, manager);
+    }
+}

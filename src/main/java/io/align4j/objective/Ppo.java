@@ -1,0 +1,92 @@
+package io.align4j.objective;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * PPO with a value baseline, on token-level arrays [B, T] whose {@code mask} is 1 on response
+ * tokens (right padding). The sequence reward (a {@link ShapedReward}) sits on the last token
+ * ({@link #terminalRewards}).
+ *
+ * <p>GAE: {@code δ_t = r_t + λ_d V_{t+1} − V_t}, {@code A_t = δ_t + λ_d λ A_{t+1}} (λ_d the
+ * discount), returns {@code R_t = A_t + V_t}. Loss:
+ * {@code max(−A ρ, −A clip(ρ, 1 ± ε))} with {@code ρ = exp(ln π_θ − ln π_old)}, plus
+ * {@code c_v · ½ max((V − R)², (V_old + clip(V − V_old, ± ε_v) − R)²)}, each a mean over
+ * response tokens. Defaults (the summarisation setting): ε = 0.2, λ = 0.95, discount 1,
+ * {@code c_v} = 0.1, value clip 0.2.
+ */
+public record Ppo(double clip, double lambda, double discount, double valueCoef, double valueClip) {
+    public Ppo() { this(0.2, 0.95, 1.0, 0.1, 0.2); }
+
+    /** GAE advantages and value targets, both [B, T], zero off the mask; detached. */
+    public record Advantages(NDArray advantages, NDArray returns) {}
+
+    /** A reward of zero on every token but the last response token, which gets the sequence reward [B]. */
+    public static NDArray terminalRewards(NDArray sequenceRewards, NDArray mask) {
+        long t = mask.getShape().get(1);
+        NDArray next = NDArrays.concat(new ai.djl.ndarray.NDList(
+                mask.get(new NDIndex(":, 1:")), mask.zerosLike().get(new NDIndex(":, :1"))), 1);
+        NDArray last = mask.sub(next).maximum(0);
+        return last.mul(sequenceRewards.stopGradient().reshape(-1, 1)).reshape(-1, t);
+    }
+
+    public Advantages gae(NDArray rewards, NDArray values, NDArray mask) {
+        int t = (int) rewards.getShape().get(1);
+        NDArray r = rewards.stopGradient().mul(mask);
+        NDArray v = values.stopGradient().mul(mask);
+        List<NDArray> reversed = new ArrayList<>();
+        NDArray nextAdvantage = null;
+        NDArray nextValue = null;
+        for (int i = t - 1; i >= 0; i--) {
+            NDIndex col = new NDIndex(":, " + i);
+            NDArray delta = r.get(col).sub(v.get(col));
+            NDArray a = delta;
+            if (nextValue != null) {
+                a = delta.add(nextValue.mul(discount)).add(nextAdvantage.mul(discount * lambda));
+            }
+            a = a.mul(mask.get(col));
+            reversed.add(a);
+            nextAdvantage = a;
+            nextValue = v.get(col);
+        }
+        Collections.reverse(reversed);
+        NDArray advantages = NDArrays.stack(new ai.djl.ndarray.NDList(reversed), 1);
+        return new Advantages(advantages, advantages.add(v).mul(mask));
+    }
+
+    /**
+     * @return the loss and the metrics {@code policy_loss}, {@code value_loss}, {@code clipfrac}
+     *         (share of tokens where the ratio was clipped) and {@code approx_kl}
+     *         ({@code mean(ρ − 1 − ln ρ)}, the k3 estimator of KL(π_old ‖ π_θ))
+     */
+    public ObjectiveOutput loss(NDArray logProbs, NDArray oldLogProbs, Advantages adv,
+                                NDArray values, NDArray oldValues, NDArray mask) {
+        NDArray tokens = mask.sum();
+        NDArray a = adv.advantages().stopGradient();
+        NDArray logRatio = logProbs.sub(oldLogProbs.stopGradient());
+        NDArray ratio = logRatio.exp();
+        NDArray unclipped = a.mul(ratio).neg();
+        NDArray clipped = a.mul(ratio.clip(1 - clip, 1 + clip)).neg();
+        NDArray policyLoss = unclipped.maximum(clipped).mul(mask).sum().div(tokens);
+
+        NDArray ret = adv.returns().stopGradient();
+        NDArray old = oldValues.stopGradient();
+        NDArray valueClipped = old.add(values.sub(old).clip(-valueClip, valueClip));
+        NDArray valueLoss = values.sub(ret).square().maximum(valueClipped.sub(ret).square())
+                .mul(mask).sum().div(tokens).mul(0.5);
+
+        Map<String, NDArray> m = new LinkedHashMap<>();
+        m.put("policy_loss", policyLoss.stopGradient());
+        m.put("value_loss", valueLoss.stopGradient());
+        NDArray r = ratio.stopGradient();
+        m.put("clipfrac", r.sub(1).abs().gt(clip).toType(r.getDataType(), false).mul(mask).sum().div(tokens));
+        m.put("approx_kl", r.sub(1).sub(logRatio.stopGradient()).mul(mask).sum().div(tokens));
+        return new ObjectiveOutput(policyLoss.add(valueLoss.mul(valueCoef)), m);
+    }
+}

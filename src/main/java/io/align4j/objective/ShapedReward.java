@@ -1,0 +1,37 @@
+package io.align4j.objective;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The sequence-level reward that RLHF and reverse-KL minimisation maximise,
+ * {@code r(x,a) = R̂(x,a) − β (ln π_θ(a|x) − ln π_0(a|x)) − γ ln π_θ(a|x)}: in expectation
+ * under π_θ, {@code E R̂ − β KL(π_θ ‖ π_0) + γ H(π_θ)}. RLHF is γ = 0. The tabular optimum is
+ * {@code π ∝ π_0^{β/(β+γ)} · exp(R̂/(β+γ))} (RLHF: {@code π_0 · exp(R̂/β)}).
+ * Defaults: the summarisation setting, KL β = 0.05, entropy γ = 0.01.
+ */
+public record ShapedReward(double beta, double gamma) {
+    public ShapedReward() { this(0.05, 0.01); }
+
+    /** Standard RLHF: a KL penalty to the reference and no entropy bonus. */
+    public static ShapedReward rlhf(double beta) { return new ShapedReward(beta, 0); }
+
+    /** Reverse-KL minimisation to {@code π̃ ∝ exp(R̂/γ)} with a KL penalty β to the reference. */
+    public static ShapedReward reverseKl(double beta, double gamma) { return new ShapedReward(beta, gamma); }
+
+    /**
+     * The shaped reward of each sample, detached: policy-gradient estimators treat it as a
+     * constant, which is exact because {@code E_π[∇ ln π] = 0}.
+     */
+    public NDArray apply(NDArray score, NDArray policyLogProbs, NDArray referenceLogProbs) {
+        NDArray lp = policyLogProbs.stopGradient();
+        return score.stopGradient().sub(lp.sub(referenceLogProbs.stopGradient()).mul(beta)).sub(lp.mul(gamma));
+    }
+
+    /**
+     * The closed-form optimum over a full table of responses, as log-probs along {@code axis}:
+     * {@code log_softmax((β ln π_0 + R̂) / (β + γ))}.
+     */
+    public NDArray tabularOptimum(NDArray scores, NDArray referenceLogProbs, int axis) {
+        return referenceLogProbs.mul(beta).add(scores).div(beta + gamma).logSoftmax(axis);
+    }
+}

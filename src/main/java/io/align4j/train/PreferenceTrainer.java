@@ -1,0 +1,107 @@
+package io.align4j.train;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.align4j.data.ChatTemplate;
+import io.align4j.data.DatasetRead;
+import io.align4j.data.EvalSplit;
+import io.align4j.data.OnError;
+import io.align4j.data.PairTokenizer;
+import io.align4j.data.PreferenceDatasets;
+import io.align4j.data.PreferenceExample;
+import io.align4j.data.PreferenceFormat;
+import io.align4j.data.TokenLimits;
+import io.align4j.data.TokenizedPair;
+import io.align4j.data.Truncation;
+import io.align4j.model.CausalLM;
+import io.align4j.model.Models;
+import io.align4j.model.io.HfCheckpoint;
+import io.align4j.model.io.LoadedWeights;
+import io.align4j.model.io.ModelLoader;
+import io.align4j.objective.Objectives;
+import io.align4j.objective.PairwiseObjective;
+import io.align4j.tokenizer.TextTokenizer;
+import io.align4j.util.DataPaths;
+import io.align4j.util.UserError;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * {@code align4j train}: offline pairwise preference training (DPO and its variants, IPO,
+ * SimPO, PMLE, MIO) from a preference file, with reference log-probs computed once and cached.
+ */
+public final class PreferenceTrainer {
+    private PreferenceTrainer() {}
+
+    public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
+        PairwiseObjective objective = Objectives.create(c.objective, c.objectiveParams());
+        if (c.data == null) throw new UserError("no training data: set data (--data FILE)");
+        Path modelPath = c.model != null ? Path.of(c.model) : DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
+        Path tokenizerPath = c.tokenizer == null ? null : Path.of(c.tokenizer);
+        try (NDManager manager = NDManager.newBaseManager();
+             ModelLoader.LoadedModel start = ModelLoader.load(modelPath, tokenizerPath, manager)) {
+            TextTokenizer tok = start.tokenizer();
+            List<TokenizedPair> train = new ArrayList<>(), eval = new ArrayList<>();
+            tokenizeSplit(c, tok, train, eval, log);
+
+            CausalLM reference = c.reference == null ? Models.frozenCopy(start.model(), manager)
+                    : ModelLoader.load(Path.of(c.reference), tokenizerPath, manager).model();
+            ReferenceCache.Values trainRef = referenceValues(c, reference, manager, train, tok.padId(), log);
+            ReferenceCache.Values evalRef = referenceValues(c, reference, manager, eval, tok.padId(), log);
+
+            Path out = Path.of(c.output);
+            Optional<Path> resumeFrom = c.resume ? TrainingLoop.latestCheckpoint(out, c.keepLast) : Optional.empty();
+            CausalLM policy = start.model();
+            if (resumeFrom.isPresent()) {
+                LoadedWeights w = HfCheckpoint.read(resumeFrom.get(), manager, DataType.FLOAT32);
+                policy = Models.create(w.config(), w.parameters(), manager);
+            }
+            var trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(),
+                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath));
+            var task = new PreferenceTask(policy, reference, objective, train, trainRef, eval, evalRef,
+                    tok.padId(), tok.stopIds(), c);
+            log.accept(String.format("training %s on %d pairs (%d held out)", objective.name(), train.size(), eval.size()));
+            return TrainingLoop.run(c, trainable, task, manager, log);
+        }
+    }
+
+    /** Reads, splits and tokenizes the preference data, reporting what was dropped and why. */
+    static void tokenizeSplit(TrainConfig c, TextTokenizer tok, List<TokenizedPair> train, List<TokenizedPair> eval,
+                              Consumer<String> log) {
+        PreferenceFormat format = PreferenceFormat.parse(c.format);
+        OnError onError = OnError.parse(c.onError);
+        PairTokenizer pairs = new PairTokenizer(tok, ChatTemplate.forTokenizer(tok),
+                new TokenLimits(c.maxLength, c.maxPromptLength, Truncation.parse(c.truncation)));
+        DatasetRead<PreferenceExample> read = PreferenceDatasets.read(Path.of(c.data), format, onError);
+        log.accept(read.summary());
+        if (c.evalData != null) {
+            read.examples().forEach(e -> pairs.tokenize(e).ifPresent(train::add));
+            DatasetRead<PreferenceExample> heldOut = PreferenceDatasets.read(Path.of(c.evalData), format, onError);
+            heldOut.examples().forEach(e -> pairs.tokenize(e).ifPresent(eval::add));
+        } else {
+            for (PreferenceExample e : read.examples())
+                pairs.tokenize(e).ifPresent((EvalSplit.isEval(e, c.evalFraction) ? eval : train)::add);
+        }
+        log.accept("tokenized: " + pairs.stats());
+    }
+
+    private static ReferenceCache.Values referenceValues(TrainConfig c, CausalLM reference, NDManager manager,
+                                                         List<TokenizedPair> pairs, int padId, Consumer<String> log)
+            throws IOException {
+        if (!c.useReferenceCache) return null; // the task runs the reference inside each step
+        ReferenceCache cache = new ReferenceCache(c.referenceCache != null ? Path.of(c.referenceCache) : ReferenceCache.defaultFolder());
+        String key = ReferenceCache.key(reference.parameters(), pairs);
+        Optional<ReferenceCache.Values> hit = cache.load(key, pairs.size());
+        if (hit.isPresent()) {
+            log.accept("reference log-probs of " + pairs.size() + " pairs from the cache (" + key.substring(0, 12) + ")");
+            return hit.get();
+        }
+        ReferenceCache.Values values = PreferenceTask.referenceLogProbs(reference, manager, pairs, padId, c.batchSize);
+        cache.store(key, values);
+        return values;
+    }
+}

@@ -1,0 +1,99 @@
+package io.align4j.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Settings of a training run, read by {@link io.align4j.config.ConfigLoader} from defaults, a
+ * YAML file and flags (YAML keys are the snake_case of the field names). Objective
+ * hyper-parameters left null take the defaults of the objective's class (the specification's
+ * reported settings); a hyper-parameter the objective does not take is an error.
+ */
+public class TrainConfig {
+    // what to train on
+    /** Pairwise objective: dpo, cdpo, robust, hinge, ipo, simpo, pmle, mio. */
+    public String objective = "dpo";
+    /** Model folder (Hugging Face) or llama2.c .bin; null = stories260K from the shared data. */
+    public String model;
+    /** Tokenizer file or folder; null = the model's. */
+    public String tokenizer;
+    /** Reference model; null = a frozen copy of the starting policy. */
+    public String reference;
+    /** Training data file (any supported preference format). */
+    public String data;
+    /** Held-out data file; null = a hash split of {@link #data} by {@link #evalFraction}. */
+    public String evalData;
+    public String format = "auto";
+    /** fail (default) or skip malformed records. */
+    public String onError = "fail";
+    /** Output folder: config, metrics, checkpoints, final model. */
+    public String output = "runs/train";
+
+    // objective hyper-parameters (null = the objective's default)
+    public Double beta;
+    public Double gamma;
+    public Double epsilon;
+    public Double gammaMargin;
+    public Double eta;
+    public Double margin;
+    public Boolean lengthNormalised;
+    /** Samples per prompt for the on-policy KL term of PMLE when its beta is positive. */
+    public int klSamples = 2;
+
+    // optimisation
+    public double learningRate = 1e-4;
+    /** constant, linear or cosine (after warm-up). */
+    public String schedule = "linear";
+    public int warmupSteps = 0;
+    public int epochs = 1;
+    /** Optimiser steps; positive values override {@link #epochs}. */
+    public int maxSteps = -1;
+    /** Pairs per optimiser step (before accumulation). */
+    public int batchSize = 8;
+    public int gradientAccumulation = 1;
+    public double maxGradNorm = 1.0;
+    public double weightDecay = 0.0;
+    public double adamBeta1 = 0.9;
+    public double adamBeta2 = 0.999;
+    public double adamEpsilon = 1e-8;
+    /** Fixes data order and every sample drawn during training. */
+    public long seed = 42;
+
+    // tokenization
+    public int maxLength = 512;
+    public int maxPromptLength = 256;
+    /** keep_end (default) or keep_start, for prompts over the limit. */
+    public String truncation = "keep_end";
+    public double evalFraction = 0.05;
+
+    // efficiency
+    /** Reference log-probs are computed once and cached here; null = ~/.cache/align4j/reference. */
+    public String referenceCache;
+    /** false = run the reference model inside every step instead (slower; for measuring the difference). */
+    public boolean useReferenceCache = true;
+    /** Chosen and rejected in one forward pass (false = two passes, for measuring the difference). */
+    public boolean concatenatedForward = true;
+
+    // logging and checkpoints
+    public int logEvery = 10;
+    /** Held-out evaluation every N steps (0 = only at the end). */
+    public int evalEvery = 0;
+    /** Checkpoint every N steps (0 = only at the end). */
+    public int saveEvery = 0;
+    public int keepLast = 2;
+    /** Continue from the newest complete checkpoint in {@link #output}. */
+    public boolean resume = false;
+
+    /** The objective hyper-parameters that were set, by their registry keys. */
+    public Map<String, Object> objectiveParams() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        if (beta != null) p.put("beta", beta);
+        if (gamma != null) p.put("gamma", gamma);
+        if (epsilon != null) p.put("epsilon", epsilon);
+        if (gammaMargin != null) p.put("gamma_margin", gammaMargin);
+        if (eta != null) p.put("eta", eta);
+        if (margin != null) p.put("margin", margin);
+        if (lengthNormalised != null) p.put("length_normalised", lengthNormalised);
+        return p;
+    }
+}

@@ -1,0 +1,240 @@
+package io.align4j.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.align4j.config.ConfigLoader;
+import io.align4j.model.ModelConfig;
+import io.align4j.model.io.HfCheckpoint;
+import io.align4j.model.io.SafeTensors;
+import io.align4j.objective.ObjectiveOutput;
+import io.align4j.util.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * The optimisation loop every trainer shares: data order, gradient accumulation, global-norm
+ * clipping, AdamW with a warm-up schedule, progress, metrics, held-out evaluation, atomic
+ * checkpoints and exact resume. A {@link Task} supplies the loss of a micro-batch.
+ *
+ * <p>Everything random is derived from the seed and the step, never carried as generator
+ * state: the order of epoch {@code e} is a shuffle by {@code Random(seed, e)} and step
+ * {@code s} consumes the positions {@code [s·P, (s+1)·P)} of the concatenated epochs
+ * ({@code P} examples per step). A run resumed from checkpoint {@code s} therefore sees exactly
+ * the data, and draws exactly the samples, that the uninterrupted run would have.
+ */
+public final class TrainingLoop {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String TRAINER_STATE = "trainer_state.json";
+    static final String OPTIMIZER_STATE = "optimizer.safetensors";
+
+    /** What is trained and how its loss is computed. */
+    public interface Task {
+        /** Number of training examples. */
+        int trainSize();
+
+        /** Differentiable loss and metrics of the given training examples; arrays in {@code step}. */
+        ObjectiveOutput loss(NDManager step, int[] examples, long seed);
+
+        /** Held-out metrics (computed without gradients); empty when there is no held-out data. */
+        Map<String, Double> evaluate(NDManager manager);
+    }
+
+    /** Parameters being trained, with what a checkpoint needs to write them as a model. */
+    public record Trainable(ModelConfig config, Map<String, NDArray> parameters, List<Path> tokenizerFiles) {}
+
+    public record Result(long steps, Map<String, Double> lastMetrics, Map<String, Double> evalMetrics, Path output) {}
+
+    /** A non-finite loss: the run stops and keeps its last good checkpoint. */
+    public static final class DivergedError extends UserError {
+        DivergedError(String message) { super(message); }
+    }
+
+    /** The parameters saved in the newest complete checkpoint of {@code output}, if any. */
+    public static java.util.Optional<Path> latestCheckpoint(Path output, int keepLast) {
+        return new Checkpoints(output, keepLast).latest();
+    }
+
+    /**
+     * Runs {@code config}'s optimisation of {@code trainable} on {@code task}. When resuming,
+     * the caller has built {@code trainable} from the checkpoint's weights; this restores the
+     * optimiser and step from the same checkpoint.
+     */
+    public static Result run(TrainConfig config, Trainable trainable, Task task, NDManager manager,
+                             Consumer<String> log) throws IOException {
+        Path out = Path.of(config.output);
+        Files.createDirectories(out);
+        ConfigLoader.write(config, out.resolve("config.yaml"));
+        Checkpoints checkpoints = new Checkpoints(out, config.keepLast);
+        int perStep = config.batchSize * config.gradientAccumulation;
+        if (config.batchSize <= 0 || config.gradientAccumulation <= 0)
+            throw new UserError("batch_size and gradient_accumulation must be positive");
+        long totalSteps = config.maxSteps > 0 ? config.maxSteps
+                : (long) Math.ceil((double) config.epochs * task.trainSize() / perStep);
+        if (task.trainSize() == 0) throw new UserError("no training examples left after reading and tokenizing " + config.data);
+        var schedule = new LearningRateSchedule(LearningRateSchedule.parseKind(config.schedule), config.learningRate,
+                config.warmupSteps, (int) totalSteps);
+        Map<String, NDArray> params = trainable.parameters();
+        for (NDArray p : params.values()) p.setRequiresGradient(true);
+        AdamW adam = new AdamW(manager, config.adamBeta1, config.adamBeta2, config.adamEpsilon, config.weightDecay);
+
+        long step = 0;
+        java.util.Optional<Path> resumeFrom = config.resume ? checkpoints.latest() : java.util.Optional.empty();
+        if (resumeFrom.isPresent()) {
+            step = restoreOptimizer(resumeFrom.get(), adam, manager);
+            log.accept("resuming from " + resumeFrom.get() + " at step " + step);
+        }
+        Map<String, Double> last = Map.of(), evalMetrics = Map.of();
+        EpochOrder order = new EpochOrder(task.trainSize(), config.seed);
+        try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"), step)) {
+            ProgressBar bar = new ProgressBar(config.objective, step, totalSteps, System.err);
+            while (step < totalSteps) {
+                Map<String, Double> stepMetrics = new LinkedHashMap<>();
+                try (NDManager sm = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    for (int micro = 0; micro < config.gradientAccumulation; micro++) {
+                        int[] batch = order.slice(step * perStep + (long) micro * config.batchSize, config.batchSize);
+                        ObjectiveOutput o = task.loss(sm, batch, config.seed * 1_000_003L + step);
+                        Map<String, Double> values = o.values();
+                        double loss = values.get("loss");
+                        if (!Double.isFinite(loss))
+                            throw new DivergedError("step " + (step + 1) + ": loss is " + loss + " on the batch of training examples "
+                                    + Arrays.toString(batch) + "; the last good checkpoint is "
+                                    + checkpoints.latest().map(Path::toString).orElse("none")
+                                    + " (lower learning_rate or raise max_grad_norm clipping)");
+                        gc.backward(o.loss().div(config.gradientAccumulation));
+                        values.forEach((k, v) -> stepMetrics.merge(k, v / config.gradientAccumulation, Double::sum));
+                    }
+                    double gradNorm = GradientClipping.clipGlobalNorm(params, config.maxGradNorm);
+                    if (!Double.isFinite(gradNorm))
+                        throw new DivergedError("step " + (step + 1) + ": gradient norm is " + gradNorm
+                                + "; the last good checkpoint is " + checkpoints.latest().map(Path::toString).orElse("none"));
+                    double lr = schedule.at(step);
+                    adam.step(params, lr);
+                    Gradients.zero(params);
+                    stepMetrics.put("grad_norm", gradNorm);
+                    stepMetrics.put("learning_rate", lr);
+                }
+                step++;
+                stepMetrics.put("epoch", (double) step * perStep / task.trainSize());
+                last = stepMetrics;
+                if (step % Math.max(1, config.logEvery) == 0 || step == totalSteps) metrics.log(step, stepMetrics);
+                bar.update(step, pick(stepMetrics, "loss", "rewards/margins", "rewards/accuracies"));
+                boolean end = step == totalSteps;
+                if ((config.evalEvery > 0 && step % config.evalEvery == 0) || end) {
+                    evalMetrics = prefixed(task.evaluate(manager));
+                    if (!evalMetrics.isEmpty()) metrics.log(step, evalMetrics);
+                }
+                if ((config.saveEvery > 0 && step % config.saveEvery == 0) || end) {
+                    long saved = step;
+                    checkpoints.save(step, folder -> writeCheckpoint(folder, trainable, adam, saved, config));
+                }
+            }
+        }
+        Path finalCheckpoint = checkpoints.latest().orElseThrow();
+        return new Result(step, last, evalMetrics, finalCheckpoint);
+    }
+
+    /** Model (Hugging Face layout), optimiser moments and the step, in one checkpoint folder. */
+    static void writeCheckpoint(Path folder, Trainable t, AdamW adam, long step, TrainConfig config) throws IOException {
+        Files.delete(folder); // the model writer creates the folder itself, atomically
+        HfCheckpoint.write(folder, t.config(), t.parameters(), DataType.FLOAT32, t.tokenizerFiles().toArray(Path[]::new));
+        Map<String, NDArray> moments = new LinkedHashMap<>();
+        adam.firstMoments().forEach((k, v) -> moments.put("m." + k, v));
+        adam.secondMoments().forEach((k, v) -> moments.put("v." + k, v));
+        if (!moments.isEmpty()) SafeTensors.write(folder.resolve(OPTIMIZER_STATE), moments);
+        ObjectNode state = JSON.createObjectNode();
+        state.put("step", step);
+        state.put("optimizer_step", adam.stepCount());
+        state.put("seed", config.seed);
+        state.put("objective", config.objective);
+        beforeStateWrite(step);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(folder.resolve(TRAINER_STATE).toFile(), state);
+    }
+
+    /**
+     * Test hook: with {@code -Dalign4j.test.pauseCheckpointStep=N} the writer of checkpoint N
+     * announces itself on stdout and waits, so a test can kill the process in the middle of it.
+     */
+    private static void beforeStateWrite(long step) {
+        String pause = System.getProperty("align4j.test.pauseCheckpointStep");
+        if (pause == null || Long.parseLong(pause) != step) return;
+        System.out.println("WRITING_CHECKPOINT " + step);
+        System.out.flush();
+        try {
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long restoreOptimizer(Path checkpoint, AdamW adam, NDManager manager) throws IOException {
+        var state = JSON.readTree(checkpoint.resolve(TRAINER_STATE).toFile());
+        long step = state.path("step").asLong();
+        Map<String, NDArray> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
+        Path opt = checkpoint.resolve(OPTIMIZER_STATE);
+        if (Files.exists(opt)) {
+            SafeTensors.read(opt, manager).forEach((k, v) -> (k.startsWith("m.") ? first : second).put(k.substring(2), v));
+        }
+        adam.restore(state.path("optimizer_step").asLong(), first, second);
+        return step;
+    }
+
+    private static Map<String, Double> prefixed(Map<String, Double> m) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put("eval/" + k, v));
+        return out;
+    }
+
+    private static Map<String, Double> pick(Map<String, Double> m, String... keys) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String k : keys) if (m.containsKey(k)) out.put(k, m.get(k));
+        return out;
+    }
+
+    /** The concatenated shuffled epochs, a function of the seed alone. */
+    static final class EpochOrder {
+        private final int size;
+        private final long seed;
+        private int cachedEpoch = -1;
+        private int[] cachedOrder;
+
+        EpochOrder(int size, long seed) {
+            this.size = size;
+            this.seed = seed;
+        }
+
+        int[] slice(long start, int count) {
+            int[] out = new int[count];
+            for (int i = 0; i < count; i++) {
+                long position = start + i;
+                out[i] = order((int) (position / size))[(int) (position % size)];
+            }
+            return out;
+        }
+
+        private int[] order(int epoch) {
+            if (epoch != cachedEpoch) {
+                List<Integer> idx = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) idx.add(i);
+                Collections.shuffle(idx, new Random(seed * 7919L + epoch));
+                cachedOrder = idx.stream().mapToInt(Integer::intValue).toArray();
+                cachedEpoch = epoch;
+            }
+            return cachedOrder;
+        }
+    }
+
+}
