@@ -205,10 +205,12 @@ public final class JavaDecoder {
     }
 
     /**
-     * Feeds {@code token} at {@code pos}: appends its keys and values to the cache and, when
-     * asked, leaves the next-token logits in {@code w.logits}.
+     * One decoding step: feeds {@code token} at {@code pos} (positions 0..pos−1 must already be
+     * in {@code w}'s cache), appends its keys and values, and, when asked, leaves the next-token
+     * logits in {@link #logits(Workspace)}. Public for benchmarks and callers that drive
+     * decoding themselves; {@link #generate} is the usual entry.
      */
-    void forward(int token, int pos, Workspace w, boolean logits) {
+    public void forward(int token, int pos, Workspace w, boolean logits) {
         float[] x = w.x;
         System.arraycopy(tokenEmbedding, token * dim, x, 0, dim);
         if (!llama) for (int i = 0; i < dim; i++) x[i] += positionEmbedding[pos * dim + i];
@@ -260,21 +262,22 @@ public final class JavaDecoder {
      */
     private void attend(Workspace w, float[] keys, float[] values, int pos) {
         float scale = (float) (1 / Math.sqrt(headDim));
-        float[] q = w.qkv, scores = w.scores, out = w.attended;
+        float[] scores = w.scores, out = w.attended, q = w.scaledQuery;
         Arrays.fill(out, 0f);
         for (int h = 0; h < heads; h++) {
             int qOffset = h * headDim, kvOffset = (h / group) * headDim;
+            for (int i = 0; i < headDim; i++) q[i] = w.qkv[qOffset + i] * scale;
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t <= pos; t++) {
                 int k = t * kvDim + kvOffset;
                 float s = 0;
-                for (int i = 0; i < headDim; i++) s += q[qOffset + i] * scale * keys[k + i];
+                for (int i = 0; i < headDim; i++) s += q[i] * keys[k + i];
                 scores[t] = s;
                 max = Math.max(max, s);
             }
             float sum = 0;
             for (int t = 0; t <= pos; t++) {
-                scores[t] = (float) Math.exp(scores[t] - max);
+                scores[t] = exp(scores[t] - max);
                 sum += scores[t];
             }
             for (int t = 0; t <= pos; t++) {
@@ -283,6 +286,23 @@ public final class JavaDecoder {
                 for (int i = 0; i < headDim; i++) out[qOffset + i] += a * values[v + i];
             }
         }
+    }
+
+    /**
+     * e^x for x ≤ 0 in float32 (Cephes {@code expf}, within 2 ulp): x = n·ln 2 + r with
+     * |r| ≤ ½ln 2, e^r from a degree-6 polynomial, times 2ⁿ built from its exponent bits. The
+     * softmax of a long context calls it once per cached position and head, where
+     * {@code Math.exp} in double costs several times more.
+     */
+    static float exp(float x) {
+        if (x < -103.972f) return 0f;
+        int n = Math.round(x * 1.44269504088896341f);
+        float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+        float r2 = r * r;
+        float p = ((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r + 4.1665795894e-2f) * r
+                + 1.6666665459e-1f) * r + 5.0000001201e-1f;
+        float e = p * r2 + r + 1f;
+        return n < -126 ? e * Float.intBitsToFloat((n + 127 + 64) << 23) * 5.421010862e-20f : e * Float.intBitsToFloat((n + 127) << 23);
     }
 
     /** Rotate-half RoPE of one head at {@code offset}: (x₁, x₂) → (x₁cos − x₂sin, x₂cos + x₁sin). */
@@ -324,7 +344,7 @@ public final class JavaDecoder {
      * rows of W are added to y scaled by x_k, four rows per pass so y is loaded and stored a
      * quarter as often. Each y_j still sums its terms in rising k.
      */
-    static void matvec(float[] x, float[] weight, int in, int n, float[] y) {
+    public static void matvec(float[] x, float[] weight, int in, int n, float[] y) {
         for (int from = 0; from < n; from += COLUMN_BLOCK) {
             int to = Math.min(n, from + COLUMN_BLOCK);
             Arrays.fill(y, from, to, 0f);
@@ -344,13 +364,13 @@ public final class JavaDecoder {
     }
 
     /** Per-thread buffers and KV cache for rows of at most {@code capacity} positions; allocated once per call. */
-    final class Workspace {
+    public final class Workspace {
         final float[] x = new float[dim], normed = new float[dim], qkv = new float[dim + 2 * kvDim];
         final float[] attended = new float[dim], projected = new float[dim];
         final float[] up = new float[2 * hidden], activated = new float[hidden];
         final float[] logits = new float[vocab];
         final double[] logits64 = new double[vocab];
-        final float[] scores;
+        final float[] scores, scaledQuery = new float[headDim];
         final float[][] keys = new float[layers][], values = new float[layers][];
         final TokenChoice choice;
 
@@ -364,11 +384,11 @@ public final class JavaDecoder {
         }
     }
 
-    /** Workspace for benchmarks of {@link #forward}: caches of {@code capacity} positions, greedy choice. */
-    Workspace workspace(int capacity) { return new Workspace(capacity, SamplingConfig.greedy(1)); }
+    /** A workspace for driving {@link #forward} directly, with caches of {@code capacity} positions. */
+    public Workspace workspace(int capacity) { return new Workspace(capacity, SamplingConfig.greedy(1)); }
 
-    /** Next-token logits left by the last {@link #forward} into {@code w}. */
-    float[] logits(Workspace w) { return w.logits; }
+    /** Next-token logits left by the last {@link #forward} into {@code w} (a live buffer). */
+    public float[] logits(Workspace w) { return w.logits; }
 
     /** The parameter as a flat float array in its stored layout. */
     private static float[] values(Map<String, NDArray> p, String name) {
