@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.djl.ndarray.types.Shape;
 import io.align4j.model.CausalLM;
+import io.align4j.model.ModelConfig;
+import io.align4j.model.ParameterLayout;
 import io.align4j.model.ResponseBatch;
 import io.align4j.model.SequenceScorer;
 import io.align4j.objective.Dpo;
@@ -54,12 +57,17 @@ public final class DpoStepBench implements AutoCloseable {
     /** Tokens one step processes: 2 · pairs · length. */
     public long tokensPerStep() { return 2L * pairs * length; }
 
-    /** {@code 6·N + 12·L·T·d}. */
-    public double flopsPerToken() {
-        long n = 0;
-        for (NDArray p : policy.parameters().values()) n += p.getShape().size();
-        var c = policy.config();
-        return 6.0 * n + 12.0 * c.nLayers() * length * c.dim();
+    /** FLOPs per token of this step, {@link #flopsPerToken(ModelConfig, int)}. */
+    public double flopsPerToken() { return flopsPerToken(policy.config(), length); }
+
+    /** {@code 6·N + 12·L·T·d} for a sequence length T, N counted from the parameter layout. */
+    public static double flopsPerToken(ModelConfig c, int length) {
+        return 6.0 * parameterCount(c) + 12.0 * c.nLayers() * length * c.dim();
+    }
+
+    /** Parameters of a model of this configuration (a tied classifier counts once). */
+    public static long parameterCount(ModelConfig c) {
+        return ParameterLayout.of(c).values().stream().mapToLong(Shape::size).sum();
     }
 
     /** One forward, backward and optimiser step; returns the loss. */
