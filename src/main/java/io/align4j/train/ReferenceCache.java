@@ -3,17 +3,17 @@ package io.align4j.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.data.TokenizedPair;
+import io.align4j.util.AtomicFiles;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -97,16 +97,13 @@ public final class ReferenceCache {
     /** Writes atomically: a reader never sees a half-written file. */
     public void store(String key, Values values) throws IOException {
         Files.createDirectories(folder);
-        Path tmp = Files.createTempFile(folder, key, ".tmp");
-        try (OutputStream raw = Files.newOutputStream(tmp); DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(raw))) {
+        AtomicFiles.write(folder.resolve(key + ".ref"), channel -> {
+            // not closed here: closing the stream would close the channel before it is forced
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel)));
             out.writeInt(values.chosen().length);
             for (double v : values.chosen()) out.writeDouble(v);
             for (double v : values.rejected()) out.writeDouble(v);
-        }
-        try {
-            Files.move(tmp, folder.resolve(key + ".ref"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, folder.resolve(key + ".ref"), StandardCopyOption.REPLACE_EXISTING);
-        }
+            out.flush();
+        });
     }
 }

@@ -2,18 +2,15 @@ package io.align4j.model.io;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.align4j.util.AtomicFiles;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.ParameterLayout;
 import io.align4j.util.UserError;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -58,23 +55,10 @@ public final class Llama2cWriter {
             LOG.warn("{}: llama2.c fixes rms_norm_eps = 1e-5 and rope_theta = 10000; this model has {} and {}",
                     file, config.normEps(), config.ropeTheta());
 
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(out, header(config));
-                writeTensors(out, config, parameters);
-                out.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new UncheckedIOException("writing " + file, e);
-        }
+        AtomicFiles.write(file, out -> {
+            AtomicFiles.writeFully(out, header(config));
+            writeTensors(out, config, parameters);
+        });
     }
 
     private static ByteBuffer header(ModelConfig c) {
@@ -85,7 +69,7 @@ public final class Llama2cWriter {
     }
 
     private static void writeTensors(FileChannel out, ModelConfig c, Map<String, NDArray> p) throws IOException {
-        writeFully(out, floatBytes(p.get("model.embed_tokens.weight")));
+        AtomicFiles.writeFully(out, floatBytes(p.get("model.embed_tokens.weight")));
         for (String kind : List.of("input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
                 "self_attn.o_proj", "post_attention_layernorm", "mlp.gate_proj", "mlp.down_proj", "mlp.up_proj")) {
             for (int l = 0; l < c.nLayers(); l++) {
@@ -93,13 +77,13 @@ public final class Llama2cWriter {
                 switch (kind) {
                     case "self_attn.q_proj" -> writeUnpermuted(out, w, c.nHeads());
                     case "self_attn.k_proj" -> writeUnpermuted(out, w, c.nKvHeads());
-                    default -> writeFully(out, floatBytes(w));
+                    default -> AtomicFiles.writeFully(out, floatBytes(w));
                 }
             }
         }
-        writeFully(out, floatBytes(p.get("model.norm.weight")));
-        writeFully(out, ropeTables(c));
-        if (!c.tiedEmbeddings()) writeFully(out, floatBytes(p.get("lm_head.weight")));
+        AtomicFiles.writeFully(out, floatBytes(p.get("model.norm.weight")));
+        AtomicFiles.writeFully(out, ropeTables(c));
+        if (!c.tiedEmbeddings()) AtomicFiles.writeFully(out, floatBytes(p.get("lm_head.weight")));
     }
 
     /** Rows of q or k from rotate-half order back to llama2.c's interleaved order. */
@@ -109,7 +93,7 @@ public final class Llama2cWriter {
         NDArray swapped = split.swapAxes(1, 2);
         NDArray interleaved = swapped.reshape(rows, cols);
         try {
-            writeFully(out, floatBytes(interleaved));
+            AtomicFiles.writeFully(out, floatBytes(interleaved));
         } finally {
             interleaved.close();
             swapped.close();
@@ -144,7 +128,4 @@ public final class Llama2cWriter {
         }
     }
 
-    private static void writeFully(FileChannel out, ByteBuffer bytes) throws IOException {
-        while (bytes.hasRemaining()) out.write(bytes);
-    }
 }

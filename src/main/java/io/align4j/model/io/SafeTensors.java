@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.align4j.util.AtomicFiles;
 import io.align4j.util.UserError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,10 +17,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Iterator;
@@ -200,23 +199,10 @@ public final class SafeTensors implements AutoCloseable {
         while (prefix.hasRemaining()) prefix.put((byte) ' ');
         prefix.flip();
 
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(out, prefix);
-                for (NDArray a : tensors.values()) writeFully(out, tensorBytes(a, storeAs));
-                out.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new UncheckedIOException("writing " + file, e);
-        }
+        AtomicFiles.write(file, out -> {
+            AtomicFiles.writeFully(out, prefix);
+            for (NDArray a : tensors.values()) AtomicFiles.writeFully(out, tensorBytes(a, storeAs));
+        });
     }
 
     /** The safetensors dtype name of a storage type this writer supports. */
@@ -361,9 +347,6 @@ public final class SafeTensors implements AutoCloseable {
         }
     }
 
-    private static void writeFully(FileChannel out, ByteBuffer bytes) throws IOException {
-        while (bytes.hasRemaining()) out.write(bytes);
-    }
 
     private static void closeQuietly(FileChannel channel) {
         try {
