@@ -28,13 +28,24 @@ public final class Sampler {
     public static final String PATH_PROPERTY = "align4j.sampler";
 
     /**
+     * Largest model {@link #generate} sends to the Java decoder. Measured with {@code align4j bench}:
+     * at 260K parameters the Java path was 2.5–80× the engine at batch 1–64; at 15M it was on par
+     * at batch 1 and 2–3× slower at batch 16–64, where the engine's batched matmuls reuse each
+     * weight across rows and the per-call overhead no longer dominates.
+     */
+    public static final long JAVA_PATH_MAX_PARAMETERS = 2_000_000;
+
+    /**
      * Continues each prompt (at least one token each, e.g. BOS) per {@code config}. A row ends at
      * a stop id, after {@code maxNewTokens}, or when the model's context is full. Float32 models
-     * on the CPU decode on the {@link JavaDecoder} (the same function without per-op engine calls;
-     * tests hold the two paths to the same tokens), others on the engine.
+     * on the CPU of at most {@link #JAVA_PATH_MAX_PARAMETERS} decode on the {@link JavaDecoder}
+     * (the same function without per-op engine calls; tests hold the two paths to the same
+     * tokens), others on the engine.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config) {
-        if (!"engine".equals(System.getProperty(PATH_PROPERTY)) && JavaDecoder.supports(model))
+        long parameters = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
+        if (!"engine".equals(System.getProperty(PATH_PROPERTY)) && parameters <= JAVA_PATH_MAX_PARAMETERS
+                && JavaDecoder.supports(model))
             return JavaDecoder.of(model).generate(prompts, config);
         return generateOnEngine(model, prompts, config);
     }
