@@ -22,19 +22,30 @@ public final class Sampler {
     private Sampler() {}
 
     /**
+     * System property that, set to {@code engine}, makes {@link #generate} use the engine path
+     * even where the {@link JavaDecoder} applies (to compare the two, or to rule the fast path out).
+     */
+    public static final String PATH_PROPERTY = "align4j.sampler";
+
+    /**
      * Continues each prompt (at least one token each, e.g. BOS) per {@code config}. A row ends at
-     * a stop id, after {@code maxNewTokens}, or when the model's context is full.
+     * a stop id, after {@code maxNewTokens}, or when the model's context is full. Float32 models
+     * on the CPU decode on the {@link JavaDecoder} (the same function without per-op engine calls;
+     * tests hold the two paths to the same tokens), others on the engine.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config) {
+        if (!"engine".equals(System.getProperty(PATH_PROPERTY)) && JavaDecoder.supports(model))
+            return JavaDecoder.of(model).generate(prompts, config);
+        return generateOnEngine(model, prompts, config);
+    }
+
+    /** {@link #generate} on the engine's batched forward, whatever the model's dtype and device. */
+    public static List<Generation> generateOnEngine(CausalLM model, List<int[]> prompts, SamplingConfig config) {
+        checkPrompts(prompts, model.config().maxSeqLen());
         int rows = prompts.size();
         int contextLength = model.config().maxSeqLen();
-        int longest = 0;
-        for (int b = 0; b < rows; b++) {
-            if (prompts.get(b).length == 0) throw new IllegalArgumentException("prompt " + b + " is empty; start it with BOS");
-            if (prompts.get(b).length > contextLength)
-                throw new IllegalArgumentException("prompt " + b + " has " + prompts.get(b).length + " tokens; the context is " + contextLength);
-            longest = Math.max(longest, prompts.get(b).length);
-        }
+        int vocab = model.config().vocabSize();
+        int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
         List<List<Integer>> tokens = new ArrayList<>();
         List<List<Double>> logProbs = new ArrayList<>();
         Generation.Finish[] finish = new Generation.Finish[rows];
@@ -42,7 +53,7 @@ public final class Sampler {
         for (int b = 0; b < rows; b++) {
             tokens.add(new ArrayList<>());
             logProbs.add(new ArrayList<>());
-            random[b] = new SplittableRandom(config.seed() ^ (0x9E3779B97F4A7C15L * (b + 1)));
+            random[b] = rowRandom(config.seed(), b);
         }
 
         // active[i] = original row of batch row i; pads[i] = its left padding; nextPosition[i] its next position
@@ -62,21 +73,22 @@ public final class Sampler {
         if (config.maxNewTokens() == 0) return results(prompts, tokens, logProbs, finishAll(finish, Generation.Finish.LENGTH));
 
         try (NDManager session = model.manager().newSubManager(); KvCache cache = model.newCache()) {
-            NDArray suppress = suppressionRow(session, model, config.suppressIds());
+            TokenChoice choice = new TokenChoice(config, vocab);
             int width = longest;
             while (active.length > 0) {
                 int batch = active.length;
-                int[] chosen;
-                double[] chosenLogProbs;
+                int[] chosen = new int[batch];
+                double[] chosenLogProbs = new double[batch];
                 try (NDManager step = session.newSubManager()) {
                     NDArray ids = step.create(fed, new Shape(batch, width));
                     NDArray pos = step.create(positions, new Shape(batch, width));
                     NDArray mask = attentionMask(step, pads, cache.length() + width);
-                    NDArray logits = model.forward(ids, pos, mask, cache).get(new NDIndex(":, -1, :"));
-                    NDArray processed = suppress == null ? logits : logits.add(suppress);
-                    chosen = choose(processed, config, active, random);
-                    NDArray index = step.create(chosen, new Shape(batch, 1)).toType(DataType.INT64, false);
-                    chosenLogProbs = logits.logSoftmax(-1).gather(index, -1).toType(DataType.FLOAT64, false).toDoubleArray();
+                    double[] logits = model.forward(ids, pos, mask, cache).get(new NDIndex(":, -1, :"))
+                            .toType(DataType.FLOAT64, false).toDoubleArray();
+                    for (int i = 0; i < batch; i++) {
+                        chosen[i] = choice.choose(logits, i * vocab, random[active[i]]);
+                        chosenLogProbs[i] = TokenChoice.logProb(logits, i * vocab, vocab, chosen[i]);
+                    }
                 }
                 List<Integer> keep = new ArrayList<>();
                 for (int i = 0; i < batch; i++) {
@@ -118,53 +130,21 @@ public final class Sampler {
         return m.create(mask, new Shape(pads.length, keys));
     }
 
-    /** [1, vocab] of 0 with −∞ at the suppressed ids, in the model's dtype; null when none. */
-    private static NDArray suppressionRow(NDManager m, CausalLM model, int[] suppressIds) {
-        if (suppressIds.length == 0) return null;
-        double[] row = new double[model.config().vocabSize()];
-        for (int id : suppressIds) row[id] = Double.NEGATIVE_INFINITY;
-        DataType dtype = model.parameters().values().iterator().next().getDataType();
-        return m.create(row, new Shape(1, row.length)).toType(dtype, false);
-    }
-
-    /** Next token of each batch row from its processed logits [B, vocab]. */
-    private static int[] choose(NDArray logits, SamplingConfig config, int[] active, SplittableRandom[] random) {
-        int batch = active.length;
-        if (config.temperature() == 0) return logits.argMax(-1).toType(DataType.INT32, false).toIntArray();
-        NDArray probs = logits.div(config.temperature()).softmax(-1);
-        int vocab = (int) probs.getShape().get(1);
-        boolean truncate = config.topK() > 0 || config.topP() < 1;
-        NDArray order = truncate ? probs.argSort(-1, false) : null;
-        double[] p = (truncate ? probs.gather(order, -1) : probs).toType(DataType.FLOAT64, false).toDoubleArray();
-        long[] ids = truncate ? order.toLongArray() : null;
-        int[] chosen = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            int offset = i * vocab;
-            int kept = config.topK() > 0 ? Math.min(config.topK(), vocab) : vocab;
-            double mass = 0;
-            for (int j = 0; j < kept; j++) mass += p[offset + j];
-            if (config.topP() < 1) {
-                double cumulative = 0;
-                int j = 0;
-                while (j < kept && cumulative < config.topP() * mass) cumulative += p[offset + j++];
-                kept = Math.max(j, 1);
-                mass = cumulative > 0 ? cumulative : p[offset];
-            }
-            double u = random[active[i]].nextDouble() * mass, cumulative = 0;
-            int pick = kept - 1;
-            for (int j = 0; j < kept; j++) {
-                cumulative += p[offset + j];
-                if (u < cumulative) {
-                    pick = j;
-                    break;
-                }
-            }
-            chosen[i] = truncate ? (int) ids[offset + pick] : pick;
+    /** Checks every prompt has 1..contextLength tokens. */
+    static void checkPrompts(List<int[]> prompts, int contextLength) {
+        for (int b = 0; b < prompts.size(); b++) {
+            if (prompts.get(b).length == 0) throw new IllegalArgumentException("prompt " + b + " is empty; start it with BOS");
+            if (prompts.get(b).length > contextLength)
+                throw new IllegalArgumentException("prompt " + b + " has " + prompts.get(b).length + " tokens; the context is " + contextLength);
         }
-        return chosen;
     }
 
-    private static boolean contains(int[] ids, int id) {
+    /** Row r's random stream for a seed; both decoding paths draw from exactly these. */
+    static SplittableRandom rowRandom(long seed, int row) {
+        return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (row + 1)));
+    }
+
+    static boolean contains(int[] ids, int id) {
         for (int x : ids) if (x == id) return true;
         return false;
     }

@@ -87,11 +87,12 @@ class PreferenceTrainerTest {
                 "--max-steps", "12", "--batch-size", "4", "--learning-rate", "1e-3",
                 "--set", "save_every=4", "--set", "eval_fraction=0.2", "--set", "log_every=1",
                 "--set", "reference_cache=" + dir.resolve("refcache")));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Path childErr = dir.resolve("child.err");
+        Process p = new ProcessBuilder(cmd).redirectError(childErr.toFile()).start();
         try (BufferedReader out1 = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out1.readLine()) != null && !line.startsWith("WRITING_CHECKPOINT 8")) { /* wait */ }
-            assertNotNull(line, "the child never reached checkpoint 8");
+            assertNotNull(line, () -> "the child never reached checkpoint 8; its stderr ends:\n" + tail(childErr));
             p.destroyForcibly(); // SIGKILL, in the middle of writing checkpoint 8
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         }
@@ -130,6 +131,15 @@ class PreferenceTrainerTest {
         List<String> again = new ArrayList<>();
         PreferenceTrainer.run(config("curves2"), again::add);
         assertTrue(again.stream().anyMatch(m -> m.contains("from the cache")), again.toString());
+    }
+
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     private static void assertBitwiseEqual(Path a, Path b) {

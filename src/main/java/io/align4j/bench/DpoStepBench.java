@@ -1,0 +1,90 @@
+package io.align4j.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.ndarray.types.Shape;
+import io.align4j.model.CausalLM;
+import io.align4j.model.ModelConfig;
+import io.align4j.model.ParameterLayout;
+import io.align4j.model.ResponseBatch;
+import io.align4j.model.SequenceScorer;
+import io.align4j.objective.Dpo;
+import io.align4j.objective.PairLogProbs;
+import io.align4j.train.AdamW;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One DPO training step as the reference script {@code torch_llama_bench.py} times it: a policy
+ * forward and backward over {@code pairs} chosen and {@code pairs} rejected sequences of
+ * {@code length} random tokens (prompt the first quarter, response the rest), reference
+ * log-probs cached (constants), the DPO loss, and an AdamW update. Each step runs in its own
+ * sub-manager, as a trainer's does.
+ *
+ * <p>FLOPs per token are counted as the reference counts them, {@code 6·N + 12·L·T·d} for N
+ * parameters (the tied classifier once), L layers, T positions and width d.
+ */
+public final class DpoStepBench implements AutoCloseable {
+    private final CausalLM policy;
+    private final NDManager manager;
+    private final AdamW adam;
+    private final Dpo dpo = new Dpo(0.1);
+    private final List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
+    private final int pairs, length;
+
+    /** The policy's parameters are marked trainable; {@code seed} draws the token ids. */
+    public DpoStepBench(CausalLM policy, int pairs, int length, long seed) {
+        if (pairs <= 0 || length < 2) throw new IllegalArgumentException("need pairs >= 1 and length >= 2");
+        this.policy = policy;
+        this.manager = policy.manager().newSubManager();
+        this.adam = AdamW.withDefaults(manager);
+        this.pairs = pairs;
+        this.length = length;
+        for (NDArray p : policy.parameters().values()) p.setRequiresGradient(true);
+        SplittableRandom random = new SplittableRandom(seed);
+        int promptLength = Math.max(1, length / 4), vocab = policy.config().vocabSize();
+        for (int row = 0; row < 2 * pairs; row++) {
+            prompts.add(random.ints(promptLength, 0, vocab).toArray());
+            responses.add(random.ints(length - promptLength, 0, vocab).toArray());
+        }
+    }
+
+    /** Tokens one step processes: 2 · pairs · length. */
+    public long tokensPerStep() { return 2L * pairs * length; }
+
+    /** FLOPs per token of this step, {@link #flopsPerToken(ModelConfig, int)}. */
+    public double flopsPerToken() { return flopsPerToken(policy.config(), length); }
+
+    /** {@code 6·N + 12·L·T·d} for a sequence length T, N counted from the parameter layout. */
+    public static double flopsPerToken(ModelConfig c, int length) {
+        return 6.0 * parameterCount(c) + 12.0 * c.nLayers() * length * c.dim();
+    }
+
+    /** Parameters of a model of this configuration (a tied classifier counts once). */
+    public static long parameterCount(ModelConfig c) {
+        return ParameterLayout.of(c).values().stream().mapToLong(Shape::size).sum();
+    }
+
+    /** One forward, backward and optimiser step; returns the loss. */
+    public double step() {
+        try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray sequenceLogProbs = SequenceScorer.score(policy, ResponseBatch.rightPadded(m, prompts, responses, 0))
+                    .sequenceLogProbs();
+            NDArray chosen = sequenceLogProbs.get("0:{}", pairs), rejected = sequenceLogProbs.get("{}:", pairs);
+            NDArray reference = m.full(chosen.getShape(), -100f);
+            NDArray loss = dpo.loss(PairLogProbs.of(chosen, rejected, reference, reference)).loss();
+            gc.backward(loss);
+            adam.step(policy.parameters(), 1e-5);
+            for (NDArray w : policy.parameters().values()) if (w.hasGradient()) JniUtils.zeroGrad((PtNDArray) w);
+            return loss.getFloat();
+        }
+    }
+
+    @Override
+    public void close() { manager.close(); }
+}

@@ -1,0 +1,135 @@
+package io.align4j.bench;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.align4j.generate.Generation;
+import io.align4j.generate.JavaDecoder;
+import io.align4j.generate.Sampler;
+import io.align4j.generate.SamplingConfig;
+import io.align4j.model.CausalLM;
+import io.align4j.model.ModelConfig;
+import io.align4j.model.Models;
+import io.align4j.model.io.Llama2cCheckpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The figures of {@code align4j bench} for one model configuration, each the median of
+ * {@code repeats} timed runs after {@code warmup} untimed ones: the engine's fp32 matmul peak,
+ * one DPO training step (tokens/s, GFLOP/s and share of the peak), sampling throughput on the
+ * engine and on the {@link JavaDecoder} at batch 1, 16 and 64, peak resident memory, and the
+ * growth of resident memory over {@code leakSteps} training steps.
+ *
+ * @param config             {@code 260K}, {@code 15M} or {@code 110M} ({@link BenchModels})
+ * @param stories260K        the stories260K checkpoint used for {@code 260K} when present, else null
+ * @param pairs              pairs per DPO step
+ * @param length             tokens per sequence of the DPO step
+ * @param warmup             untimed runs before each measurement
+ * @param repeats            timed runs of each measurement
+ * @param sampleTokens       new tokens per row on the Java path (from BOS, temperature 1, top-p 0.9)
+ * @param engineSampleTokens new tokens per row on the engine path (fewer: it is two orders slower)
+ * @param leakSteps          DPO steps over which resident memory growth is measured; 0 skips it
+ */
+public record ModelBench(String config, Path stories260K, int pairs, int length, int warmup, int repeats,
+                         int sampleTokens, int engineSampleTokens, int leakSteps) {
+
+    /** Matmul size for the peak: 2048² fp32 is the shape the design notes quote. */
+    private static final int PEAK_MATMUL_SIZE = 2048;
+    private static final int[] SAMPLING_BATCHES = {1, 16, 64};
+
+    /** Runs every measurement, reporting progress lines to {@code log}; the figures by name, in order. */
+    public Map<String, Object> run(Consumer<String> log) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            boolean real = "260K".equals(config) && stories260K != null && Files.exists(stories260K);
+            out.put("config", config);
+            out.put("weights", real ? stories260K.toString() : "random");
+            out.put("threads", Runtime.getRuntime().availableProcessors());
+
+            double peak = MatmulPeak.gflops(manager, PEAK_MATMUL_SIZE, warmup, repeats);
+            out.put("matmul_peak_gflops", peak);
+            log.accept(String.format("fp32 matmul peak (%d²): %.1f GFLOP/s", PEAK_MATMUL_SIZE, peak));
+
+            try (CausalLM policy = load(manager, real)) {
+                ModelConfig c = policy.config();
+                out.put("parameters", policy.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum());
+                try (DpoStepBench dpo = new DpoStepBench(policy, pairs, Math.min(length, c.maxSeqLen()), 1)) {
+                    double seconds = Timing.medianSeconds(warmup, repeats, dpo::step);
+                    double tokensPerSecond = dpo.tokensPerStep() / seconds;
+                    double gflops = tokensPerSecond * dpo.flopsPerToken() / 1e9;
+                    out.put("dpo_pairs", pairs);
+                    out.put("dpo_length", Math.min(length, c.maxSeqLen()));
+                    out.put("dpo_step_seconds", seconds);
+                    out.put("dpo_tokens_per_second", tokensPerSecond);
+                    out.put("dpo_gflops", gflops);
+                    out.put("dpo_share_of_peak", gflops / peak);
+                    log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f GFLOP/s = %.0f%% of peak",
+                            pairs, Math.min(length, c.maxSeqLen()), seconds, tokensPerSecond, gflops, 100 * gflops / peak));
+                    if (leakSteps > 0) out.putAll(memoryGrowth(dpo, log));
+                }
+            }
+            try (CausalLM frozen = load(manager, real)) {
+                out.putAll(sampling(frozen, log));
+            }
+            out.put("peak_rss_mib", ProcessMemory.peakResidentMiB());
+            log.accept(String.format("peak RSS: %.0f MiB", ProcessMemory.peakResidentMiB()));
+        }
+        return out;
+    }
+
+    private CausalLM load(NDManager manager, boolean real) {
+        if (real) return Llama2cCheckpoint.read(stories260K, manager);
+        return Models.randomInit(BenchModels.llama2c(config), manager, 20240611L, DataType.FLOAT32);
+    }
+
+    /** RSS after the warm-up steps against RSS after {@code leakSteps} more; the difference per step. */
+    private Map<String, Object> memoryGrowth(DpoStepBench dpo, Consumer<String> log) {
+        for (int i = 0; i < Math.max(warmup, 3); i++) dpo.step();
+        System.gc();
+        double before = ProcessMemory.residentMiB();
+        for (int i = 0; i < leakSteps; i++) dpo.step();
+        System.gc();
+        double after = ProcessMemory.residentMiB();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("leak_steps", leakSteps);
+        out.put("rss_after_warmup_mib", before);
+        out.put("rss_after_steps_mib", after);
+        out.put("rss_growth_kib_per_step", (after - before) * 1024 / leakSteps);
+        log.accept(String.format("RSS over %d DPO steps: %.1f → %.1f MiB (%.2f KiB/step)", leakSteps, before, after,
+                (after - before) * 1024 / leakSteps));
+        return out;
+    }
+
+    /** New tokens per second from BOS at temperature 1, top-p 0.9 (llama2.c's defaults), no stop ids. */
+    private Map<String, Object> sampling(CausalLM model, Consumer<String> log) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        int context = model.config().maxSeqLen() - 1;
+        int javaTokens = Math.min(sampleTokens, context), engineTokens = Math.min(engineSampleTokens, context);
+        out.put("sample_tokens_java", javaTokens);
+        out.put("sample_tokens_engine", engineTokens);
+        for (int batch : SAMPLING_BATCHES) {
+            List<int[]> prompts = new ArrayList<>();
+            for (int i = 0; i < batch; i++) prompts.add(new int[] {model.config().bosId()});
+            SamplingConfig engineConfig = new SamplingConfig(1.0, 0, 0.9, engineTokens, new int[0], new int[0], 7);
+            SamplingConfig javaConfig = new SamplingConfig(1.0, 0, 0.9, javaTokens, new int[0], new int[0], 7);
+            double engine = newTokens(prompts, engineConfig) / Timing.medianSeconds(Math.min(warmup, 1), Math.min(repeats, 3),
+                    () -> Sampler.generateOnEngine(model, prompts, engineConfig));
+            double java = newTokens(prompts, javaConfig) / Timing.medianSeconds(warmup, repeats,
+                    () -> JavaDecoder.of(model).generate(prompts, javaConfig));
+            out.put("sample_batch" + batch + "_engine_tokens_per_second", engine);
+            out.put("sample_batch" + batch + "_java_tokens_per_second", java);
+            log.accept(String.format("sampling batch %d: engine %.0f new tokens/s (%d tokens), Java %.0f new tokens/s (%d tokens), ×%.1f",
+                    batch, engine, engineTokens, java, javaTokens, java / engine));
+        }
+        return out;
+    }
+
+    private static long newTokens(List<int[]> prompts, SamplingConfig config) {
+        return (long) prompts.size() * config.maxNewTokens();
+    }
+}

@@ -1,0 +1,63 @@
+package io.align4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.align4j.bench.ModelBench;
+import io.align4j.util.DataPaths;
+import io.align4j.util.UserError;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Measures matmul peak, DPO step, sampling and memory for a model configuration; delegates to {@link ModelBench}. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark: fp32 matmul peak, one DPO training step, sampling at batch 1/16/64 (engine and Java), memory.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--config", defaultValue = "260K", description = "260K (stories260K when present), 15M or 110M (default: ${DEFAULT-VALUE})")
+    String config;
+
+    @Option(names = "--pairs", defaultValue = "4", description = "pairs per DPO step (default: ${DEFAULT-VALUE})")
+    int pairs;
+
+    @Option(names = "--seq-len", defaultValue = "256", description = "tokens per sequence of the DPO step (default: ${DEFAULT-VALUE})")
+    int seqLen;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed runs before each measurement (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--repeats", defaultValue = "10", description = "timed runs; the median is reported (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--sample-tokens", defaultValue = "511", description = "new tokens per row on the Java path (default: ${DEFAULT-VALUE})")
+    int sampleTokens;
+
+    @Option(names = "--engine-sample-tokens", defaultValue = "32", description = "new tokens per row on the engine path (default: ${DEFAULT-VALUE})")
+    int engineSampleTokens;
+
+    @Option(names = "--leak-steps", defaultValue = "1000", description = "DPO steps for the memory-growth check; 0 skips it (default: ${DEFAULT-VALUE})")
+    int leakSteps;
+
+    @Option(names = "--json", description = "also write all figures to this JSON file")
+    Path json;
+
+    @Override
+    public Integer call() throws IOException {
+        if (pairs <= 0 || seqLen < 2 || warmup < 0 || repeats <= 0 || sampleTokens <= 0 || engineSampleTokens <= 0 || leakSteps < 0)
+            throw new UserError("--pairs, --repeats, --sample-tokens and --engine-sample-tokens must be positive, --seq-len at least 2, "
+                    + "--warmup and --leak-steps not negative");
+        Path stories = DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
+        Map<String, Object> figures = new ModelBench(config, stories, pairs, seqLen, warmup, repeats, sampleTokens,
+                engineSampleTokens, leakSteps).run(System.out::println);
+        if (json != null) {
+            try {
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), figures);
+            } catch (IOException e) {
+                throw new UserError("cannot write --json " + json + ": " + e.getMessage());
+            }
+        }
+        return 0;
+    }
+}
