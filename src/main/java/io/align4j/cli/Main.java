@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
         version = "align4j 0.1.0",
         description = "Align causal language models with preference data.",
         subcommands = {CommandLine.HelpCommand.class, GenerateCommand.class, ScoreCommand.class, ConvertCommand.class,
-                DataCommand.class, TrainCommand.class, LabCommand.class, TaskCommand.class, EvalCommand.class,
-                BenchCommand.class})
+                DataCommand.class, TrainCommand.class, SftCommand.class, RewardCommand.class, LabCommand.class,
+                TaskCommand.class, EvalCommand.class, BenchCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

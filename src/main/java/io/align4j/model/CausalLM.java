@@ -35,6 +35,14 @@ public interface CausalLM extends AutoCloseable {
      */
     NDArray forward(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache);
 
+    /**
+     * The final-normed hidden states the classifier reads, {@code forward = classifier(hidden)};
+     * a reward model puts its own scalar head on them. Arguments as for {@link #forward}.
+     *
+     * @return float [B, T, dim] (dtype of the parameters)
+     */
+    NDArray hidden(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache);
+
     /** An empty cache for this model. */
     KvCache newCache();
 

@@ -39,6 +39,11 @@ public final class Gpt2 implements CausalLM {
 
     @Override
     public NDArray forward(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
+        return Linear.linear(hidden(ids, positions, attentionMask, cache), p("transformer.wte.weight")).head();
+    }
+
+    @Override
+    public NDArray hidden(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
         NDManager m = ids.getManager();
         long queries = ids.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
@@ -68,8 +73,7 @@ public final class Gpt2 implements CausalLM {
             NDArray h = Layers.layerNorm(x, p(l + "ln_2.weight"), p(l + "ln_2.bias"), eps);
             x = x.add(conv1d(Layers.geluTanh(conv1d(h, l + "mlp.c_fc")), l + "mlp.c_proj"));
         }
-        x = Layers.layerNorm(x, p("transformer.ln_f.weight"), p("transformer.ln_f.bias"), eps);
-        return Linear.linear(x, p("transformer.wte.weight")).head();
+        return Layers.layerNorm(x, p("transformer.ln_f.weight"), p("transformer.ln_f.bias"), eps);
     }
 
     private NDArray p(String name) { return params.get(name); }

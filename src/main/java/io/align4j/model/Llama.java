@@ -47,8 +47,15 @@ public final class Llama implements CausalLM {
 
     @Override
     public NDArray forward(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
+        NDArray x = hidden(ids, positions, attentionMask, cache);
+        NDArray logits = linear(x, config.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        return logits.reshape(new Shape(ids.getShape().get(0), ids.getShape().get(1), config.vocabSize()));
+    }
+
+    @Override
+    public NDArray hidden(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
         NDManager m = ids.getManager();
-        long batch = ids.getShape().get(0), queries = ids.getShape().get(1);
+        long queries = ids.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
         int heads = config.nHeads(), kvHeads = config.nKvHeads(), d = config.headDim();
         double eps = config.normEps();
@@ -72,9 +79,7 @@ public final class Llama implements CausalLM {
             NDArray gated = Layers.silu(linear(h, l + "mlp.gate_proj.weight")).mul(linear(h, l + "mlp.up_proj.weight"));
             x = x.add(linear(gated, l + "mlp.down_proj.weight"));
         }
-        x = Layers.rmsNorm(x, p("model.norm.weight"), eps);
-        NDArray logits = linear(x, config.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
-        return logits.reshape(new Shape(batch, queries, config.vocabSize()));
+        return Layers.rmsNorm(x, p("model.norm.weight"), eps);
     }
 
     private NDArray p(String name) { return params.get(name); }

@@ -1,7 +1,6 @@
 package io.align4j.train;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
 import io.align4j.data.EvalSplit;
@@ -15,14 +14,10 @@ import io.align4j.data.TokenizedPair;
 import io.align4j.data.Truncation;
 import io.align4j.model.CausalLM;
 import io.align4j.model.Models;
-import io.align4j.model.io.HfCheckpoint;
-import io.align4j.model.io.LoadedWeights;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.objective.Objectives;
 import io.align4j.objective.PairwiseObjective;
 import io.align4j.tokenizer.TextTokenizer;
-import io.align4j.util.DataPaths;
-import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,9 +34,9 @@ public final class PreferenceTrainer {
 
     public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
         PairwiseObjective objective = Objectives.create(c.objective, c.objectiveParams());
-        if (c.data == null) throw new UserError("no training data: set data (--data FILE)");
-        Path modelPath = c.model != null ? Path.of(c.model) : DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
-        Path tokenizerPath = c.tokenizer == null ? null : Path.of(c.tokenizer);
+        RunStart.data(c);
+        Path modelPath = RunStart.model(c);
+        Path tokenizerPath = RunStart.tokenizer(c);
         try (NDManager manager = NDManager.newBaseManager();
              ModelLoader.LoadedModel start = ModelLoader.load(modelPath, tokenizerPath, manager)) {
             TextTokenizer tok = start.tokenizer();
@@ -53,13 +48,7 @@ public final class PreferenceTrainer {
             ReferenceCache.Values trainRef = referenceValues(c, reference, manager, train, tok.padId(), log);
             ReferenceCache.Values evalRef = referenceValues(c, reference, manager, eval, tok.padId(), log);
 
-            Path out = Path.of(c.output);
-            Optional<Path> resumeFrom = c.resume ? TrainingLoop.latestCheckpoint(out, c.keepLast) : Optional.empty();
-            CausalLM policy = start.model();
-            if (resumeFrom.isPresent()) {
-                LoadedWeights w = HfCheckpoint.read(resumeFrom.get(), manager, DataType.FLOAT32);
-                policy = Models.create(w.config(), w.parameters(), manager);
-            }
+            CausalLM policy = RunStart.modelToTrain(RunStart.resumeFrom(c), start.model(), manager);
             var trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(),
                     ModelLoader.tokenizerFiles(modelPath, tokenizerPath));
             var task = new PreferenceTask(policy, reference, objective, train, trainRef, eval, evalRef,

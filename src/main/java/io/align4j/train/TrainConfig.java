@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public class TrainConfig {
     // what to train on
-    /** Pairwise objective: dpo, cdpo, robust, hinge, ipo, simpo, pmle, mio. */
+    /** Pairwise objective: dpo, cdpo, robust, hinge, ipo, simpo, pmle, mio; {@code sft} and {@code bt} for those trainers. */
     public String objective = "dpo";
     /** Model folder (Hugging Face) or llama2.c .bin; null = stories260K from the shared data. */
     public String model;
@@ -37,6 +37,11 @@ public class TrainConfig {
     public Double eta;
     public Double margin;
     public Boolean lengthNormalised;
+    /**
+     * Reward centring ({@code align4j reward}): adds {@code c · mean((r+ + r-)²)} to the loss, which
+     * pins the rewards' mean near zero (TRL's {@code center_rewards_coefficient}); null = off.
+     */
+    public Double centerRewardsCoefficient;
     /** Samples per prompt for the on-policy KL term of PMLE when its beta is positive. */
     public int klSamples = 2;
 
@@ -48,7 +53,7 @@ public class TrainConfig {
     public int epochs = 1;
     /** Optimiser steps; positive values override {@link #epochs}. */
     public int maxSteps = -1;
-    /** Pairs per optimiser step (before accumulation). */
+    /** Pairs (or SFT sequences) per optimiser step (before accumulation). */
     public int batchSize = 8;
     public int gradientAccumulation = 1;
     public double maxGradNorm = 1.0;
@@ -60,6 +65,7 @@ public class TrainConfig {
     public long seed = 42;
 
     // tokenization
+    /** Longest prompt + response in tokens; SFT cuts plain text into blocks of this length. */
     public int maxLength = 512;
     public int maxPromptLength = 256;
     /** keep_end (default) or keep_start, for prompts over the limit. */

@@ -134,7 +134,7 @@ public final class TrainingLoop {
                 stepMetrics.put("epoch", (double) step * perStep / task.trainSize());
                 last = stepMetrics;
                 if (step % Math.max(1, config.logEvery) == 0 || step == totalSteps) metrics.log(step, stepMetrics);
-                bar.update(step, pick(stepMetrics, "loss", "rewards/margins", "rewards/accuracies"));
+                bar.update(step, pick(stepMetrics, "loss", "ppl", "accuracy", "rewards/margins", "rewards/accuracies"));
                 boolean end = step == totalSteps;
                 boolean stopping = config.stopAfterSteps > 0 && step - firstStep >= config.stopAfterSteps;
                 if ((config.evalEvery > 0 && step % config.evalEvery == 0) || end) {

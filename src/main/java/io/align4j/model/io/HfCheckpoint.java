@@ -40,6 +40,12 @@ import java.util.stream.Stream;
  * {@code h.N.attn.bias} / {@code h.N.attn.masked_bias}, Llama's {@code rotary_emb.inv_freq}
  * buffers (both derived from the config), and an {@code lm_head.weight} of a tied model.
  *
+ * <p>A reward model is the same folder with one more tensor, the scalar head {@value #SCORE_HEAD}
+ * of shape [1, dim] that Hugging Face's {@code *ForSequenceClassification} models read at the
+ * last token, and {@code "architectures": ["LlamaForSequenceClassification"]} (or GPT-2's) with
+ * {@code num_labels: 1} in {@code config.json}. {@link #read} returns its backbone, so a reward
+ * model also opens as a causal LM; {@link #readScoreHead} returns the head.
+ *
  * <p>Writing is atomic: the folder is assembled in a temporary sibling and renamed into place,
  * so a crash leaves either the previous checkpoint or the new one, never half of one.
  */
@@ -48,6 +54,8 @@ public final class HfCheckpoint {
     public static final String WEIGHTS = "model.safetensors";
     public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
     public static final String GENERATION_CONFIG = "generation_config.json";
+    /** The scalar head of a reward model, [1, dim], as {@code *ForSequenceClassification} names it. */
+    public static final String SCORE_HEAD = "score.weight";
     /** Name a llama2.c tokenizer file gets inside the folder. */
     public static final String LLAMA2C_TOKENIZER = "tokenizer.bin";
     /** Shard size of {@code save_pretrained}'s default {@code max_shard_size="5GB"}. */
@@ -126,10 +134,12 @@ public final class HfCheckpoint {
     }
 
     /** The {@code config.json} Hugging Face writes for this model, weights stored as {@code storeAs}. */
-    static ObjectNode configJson(ModelConfig c, DataType storeAs) {
+    static ObjectNode configJson(ModelConfig c, DataType storeAs, boolean scoreHead) {
         ObjectNode o = JSON.createObjectNode();
         boolean llama = c.arch() == ModelConfig.Arch.LLAMA;
-        o.putArray("architectures").add(llama ? "LlamaForCausalLM" : "GPT2LMHeadModel");
+        String head = scoreHead ? "ForSequenceClassification" : llama ? "ForCausalLM" : "LMHeadModel";
+        o.putArray("architectures").add((llama ? "Llama" : "GPT2") + head);
+        if (scoreHead) o.put("num_labels", 1);
         o.put("model_type", llama ? "llama" : "gpt2");
         o.put("torch_dtype", torchDtype(storeAs));
         if (llama) {
@@ -231,7 +241,30 @@ public final class HfCheckpoint {
     }
 
     private static boolean isIgnored(ModelConfig c, String name) {
-        return IGNORED_BUFFERS.matcher(name).matches() || (c.tiedEmbeddings() && name.equals("lm_head.weight"));
+        return IGNORED_BUFFERS.matcher(name).matches() || (c.tiedEmbeddings() && name.equals("lm_head.weight"))
+                || name.equals(SCORE_HEAD);
+    }
+
+    /**
+     * The reward head {@value #SCORE_HEAD} of a reward-model folder, [1, dim], as {@code dtype}.
+     *
+     * @throws UserError when the folder holds no such tensor or it has another shape
+     */
+    public static NDArray readScoreHead(Path folder, NDManager manager, DataType dtype) {
+        ModelConfig config = readConfig(folder);
+        Path index = folder.resolve(WEIGHTS_INDEX);
+        List<Path> shards = Files.exists(index) ? shardFiles(folder, index) : List.of(folder.resolve(WEIGHTS));
+        Shape expected = new Shape(1, config.dim());
+        for (Path shard : shards) {
+            try (SafeTensors st = SafeTensors.open(shard)) {
+                SafeTensors.TensorInfo t = st.tensors().get(SCORE_HEAD);
+                if (t == null) continue;
+                if (!t.shape().equals(expected))
+                    throw new UserError(shard + ": tensor '" + SCORE_HEAD + "' has shape " + t.shape() + ", a reward head is " + expected);
+                return st.load(SCORE_HEAD, manager, dtype);
+            }
+        }
+        throw new UserError(folder + ": no tensor '" + SCORE_HEAD + "', so this is not a reward model (align4j reward saves one)");
     }
 
     // ------------------------------------------------------------------ writing
@@ -246,7 +279,8 @@ public final class HfCheckpoint {
      * Writes {@code config.json}, {@code generation_config.json}, the weights stored as
      * {@code storeAs} (FLOAT32, FLOAT16 or BFLOAT16) and copies of the tokenizer files; a
      * llama2.c tokenizer ({@code *.bin}) is copied byte for byte as {@value #LLAMA2C_TOKENIZER},
-     * other files keep their names. Weights go in {@code model.safetensors}, or, when they exceed
+     * other files keep their names. {@code parameters} are those of {@link ParameterLayout}, plus
+     * {@value #SCORE_HEAD} for a reward model (see the class comment). Weights go in {@code model.safetensors}, or, when they exceed
      * {@code maxShardBytes}, in shards {@code model-00001-of-0000N.safetensors} filled in
      * {@link ParameterLayout} order up to that size (a larger tensor gets a shard of its own),
      * listed by {@code model.safetensors.index.json}.
@@ -257,6 +291,7 @@ public final class HfCheckpoint {
     public static void write(Path folder, ModelConfig config, Map<String, NDArray> parameters, DataType storeAs,
                              long maxShardBytes, Path... tokenizerFiles) {
         Map<String, NDArray> ordered = inLayoutOrder(config, parameters);
+        boolean scoreHead = ordered.containsKey(SCORE_HEAD);
         Map<Path, String> tokenizers = tokenizerTargets(tokenizerFiles);
         torchDtype(storeAs); // rejects an unsupported storage type before anything is written
         Path target = folder.toAbsolutePath().normalize();
@@ -269,7 +304,7 @@ public final class HfCheckpoint {
             throw new UncheckedIOException("creating a folder beside " + target, e);
         }
         try {
-            writeJson(tmp.resolve(CONFIG), configJson(config, storeAs));
+            writeJson(tmp.resolve(CONFIG), configJson(config, storeAs, scoreHead));
             writeJson(tmp.resolve(GENERATION_CONFIG), generationConfigJson(config));
             writeWeights(tmp, ordered, storeAs, maxShardBytes);
             for (Map.Entry<Path, String> t : tokenizers.entrySet())
@@ -285,7 +320,8 @@ public final class HfCheckpoint {
     }
 
     private static Map<String, NDArray> inLayoutOrder(ModelConfig config, Map<String, NDArray> parameters) {
-        Map<String, Shape> layout = ParameterLayout.of(config);
+        Map<String, Shape> layout = new LinkedHashMap<>(ParameterLayout.of(config));
+        if (parameters.containsKey(SCORE_HEAD)) layout.put(SCORE_HEAD, new Shape(1, config.dim()));
         for (String name : parameters.keySet())
             if (!layout.containsKey(name)) throw new IllegalArgumentException("unexpected parameter '" + name + "'");
         Map<String, NDArray> ordered = new LinkedHashMap<>();

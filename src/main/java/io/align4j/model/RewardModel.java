@@ -1,0 +1,161 @@
+package io.align4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import io.align4j.data.ChatTemplate;
+import io.align4j.data.PairTokenizer;
+import io.align4j.data.SftExample;
+import io.align4j.data.TokenLimits;
+import io.align4j.data.TokenizedSequence;
+import io.align4j.data.Truncation;
+import io.align4j.model.io.HfCheckpoint;
+import io.align4j.model.io.ModelLoader;
+import io.align4j.tokenizer.TextTokenizer;
+import io.align4j.util.UserError;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A Bradley–Terry reward model: a causal-LM backbone with a scalar head read at the last token
+ * of prompt + response,
+ * <pre>
+ *   R(x, a) = w · h_L(x ++ a),    L = |x| + |a| − 1 (the last non-pad position)
+ * </pre>
+ * where {@code h} are the backbone's final-normed hidden states and {@code w} is the head
+ * {@value HfCheckpoint#SCORE_HEAD} [1, dim]. Batches are right-padded, so the causal mask keeps
+ * padding out of {@code h_L}. Saved and loaded in the Hugging Face
+ * {@code *ForSequenceClassification} layout ({@link HfCheckpoint}).
+ */
+public final class RewardModel implements AutoCloseable {
+    /** Rows per forward pass in {@link #score}. */
+    public static final int SCORE_BATCH = 16;
+
+    private final CausalLM backbone;
+    private final NDArray scoreWeight;
+    private final TextTokenizer tokenizer;
+
+    /** @param scoreWeight [1, dim], of the backbone's dtype; the model owns it from now on */
+    public RewardModel(CausalLM backbone, NDArray scoreWeight, TextTokenizer tokenizer) {
+        if (!scoreWeight.getShape().equals(new Shape(1, backbone.config().dim())))
+            throw new IllegalArgumentException("score head " + scoreWeight.getShape() + " for a backbone of width " + backbone.config().dim());
+        scoreWeight.attach(backbone.manager());
+        this.backbone = backbone;
+        this.scoreWeight = scoreWeight;
+        this.tokenizer = tokenizer;
+    }
+
+    /**
+     * A fresh head on {@code backbone}, drawn from N(0, 0.02²) as Hugging Face initialises
+     * {@code score} ({@code initializer_range}), with a Java generator seeded by {@code seed}.
+     */
+    public static RewardModel initialise(CausalLM backbone, TextTokenizer tokenizer, long seed) {
+        Random random = new Random(seed);
+        double[] w = new double[backbone.config().dim()];
+        for (int i = 0; i < w.length; i++) w[i] = 0.02 * random.nextGaussian();
+        DataType dtype = backbone.parameters().values().iterator().next().getDataType();
+        NDArray head = backbone.manager().create(w, new Shape(1, w.length)).toType(dtype, false);
+        return new RewardModel(backbone, head, tokenizer);
+    }
+
+    /**
+     * Opens a reward-model folder written by {@link #save} (or by Hugging Face's
+     * {@code save_pretrained} of a Llama/GPT-2 {@code ForSequenceClassification} model with one
+     * label), with its tokenizer. Its parameters require no gradient, so scoring records no graph.
+     */
+    public static RewardModel load(Path folder, NDManager manager) {
+        ModelLoader.LoadedModel loaded = ModelLoader.load(folder, null, manager);
+        try {
+            return new RewardModel(loaded.model(), HfCheckpoint.readScoreHead(folder, loaded.model().manager(), DataType.FLOAT32),
+                    loaded.tokenizer());
+        } catch (RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    public CausalLM backbone() { return backbone; }
+
+    public NDArray scoreWeight() { return scoreWeight; }
+
+    public TextTokenizer tokenizer() { return tokenizer; }
+
+    /** Backbone parameters and the head, by checkpoint name: what training updates and a checkpoint holds. */
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> all = new LinkedHashMap<>(backbone.parameters());
+        all.put(HfCheckpoint.SCORE_HEAD, scoreWeight);
+        return all;
+    }
+
+    /** Writes the Hugging Face folder: backbone, {@value HfCheckpoint#SCORE_HEAD}, config and tokenizer files. */
+    public void save(Path folder, Path... tokenizerFiles) {
+        HfCheckpoint.write(folder, backbone.config(), parameters(), DataType.FLOAT32, tokenizerFiles);
+    }
+
+    /** [B] rewards of a batch; differentiable when the parameters require gradients. */
+    public NDArray rewards(ResponseBatch batch) {
+        NDArray hidden = backbone.hidden(batch.ids(), null, null, null);
+        NDArray perPosition = Linear.linear(hidden, scoreWeight).head().squeeze(-1); // [B, T]
+        long[] last = new long[batch.promptLengths().length];
+        for (int b = 0; b < last.length; b++) last[b] = batch.promptLengths()[b] + batch.responseLengths()[b] - 1;
+        NDArray index = batch.ids().getManager().create(last, new Shape(last.length, 1));
+        return perPosition.gather(index, 1).squeeze(-1);
+    }
+
+    /** Rewards of token-id (prompt, response) pairs, {@value #SCORE_BATCH} rows per forward pass. */
+    public double[] score(List<int[]> prompts, List<int[]> responses) {
+        if (prompts.size() != responses.size())
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + responses.size() + " responses");
+        double[] out = new double[prompts.size()];
+        int pad = tokenizer != null ? tokenizer.padId() : 0;
+        for (int start = 0; start < out.length; start += SCORE_BATCH) {
+            int end = Math.min(out.length, start + SCORE_BATCH);
+            try (NDManager m = backbone.manager().newSubManager()) {
+                ResponseBatch batch = ResponseBatch.rightPadded(m, prompts.subList(start, end), responses.subList(start, end), pad);
+                double[] r = rewards(batch).stopGradient().toType(DataType.FLOAT64, false).toDoubleArray();
+                System.arraycopy(r, 0, out, start, r.length);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Rewards of text pairs, tokenized as the reward trainer tokenizes them: the response as part
+     * of the whole text, EOS appended, prompt cut to keep its end when the pair exceeds the context.
+     *
+     * @throws UserError when a prompt alone fills the model's context
+     */
+    public double[] scoreTexts(List<String> prompts, List<String> responses) {
+        if (tokenizer == null) throw new IllegalStateException("this reward model has no tokenizer; score token ids");
+        PairTokenizer pairs = new PairTokenizer(tokenizer, ChatTemplate.forTokenizer(tokenizer),
+                new TokenLimits(backbone.config().maxSeqLen(), 0, Truncation.KEEP_END));
+        List<int[]> promptIds = new ArrayList<>(), responseIds = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            int row = i;
+            TokenizedSequence t = pairs.tokenize(SftExample.text(prompts.get(i), responses.get(i), "pair " + i))
+                    .orElseThrow(() -> new UserError("pair " + row + ": the prompt alone fills the reward model's context of "
+                            + backbone.config().maxSeqLen() + " tokens"));
+            promptIds.add(t.promptIds());
+            responseIds.add(t.completionIds());
+        }
+        return score(promptIds, responseIds);
+    }
+
+    @Override
+    public void close() {
+        backbone.close();
+        if (tokenizer instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing tokenizer", e);
+            }
+        }
+    }
+}
