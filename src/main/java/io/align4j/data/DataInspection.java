@@ -21,38 +21,51 @@ public final class DataInspection {
 
     private DataInspection() {}
 
-    /** Reads {@code file} as preference data and writes the report; {@code tokenizer} may be null. */
+    /**
+     * Reads {@code file} as preference data and writes the report; {@code tokenizer} may be null.
+     * The file is streamed: only the token lengths and the examples shown are kept, so a file
+     * larger than memory can be inspected.
+     */
     public static String report(Path file, PreferenceFormat format, OnError onError, TextTokenizer tokenizer, TokenLimits limits) {
-        DatasetRead<PreferenceExample> read = PreferenceDatasets.read(file, format, onError);
+        ChatTemplate template = tokenizer == null ? ChatTemplate.PLAIN : ChatTemplate.forTokenizer(tokenizer);
+        PairTokenizer unlimited = tokenizer == null ? null : new PairTokenizer(tokenizer, template, TokenLimits.NONE);
+        PairTokenizer limited = tokenizer == null ? null : new PairTokenizer(tokenizer, template, limits);
+        IntList prompt = new IntList(), chosen = new IntList(), rejected = new IntList();
+        List<PreferenceExample> shownExamples = new ArrayList<>();
+        List<TokenizedPair> shownPairs = new ArrayList<>();
+        long[] count = {0};
+        ProblemTally problems = new ProblemTally();
+        PreferenceFormat detected = PreferenceDatasets.stream(file, format, onError, problems, e -> {
+            count[0]++;
+            if (tokenizer == null) {
+                if (shownExamples.size() < SHOWN) shownExamples.add(e);
+                return;
+            }
+            TokenizedPair pair = unlimited.tokenize(e).orElseThrow();
+            prompt.add(pair.promptIds().length);
+            chosen.add(pair.chosenIds().length);
+            rejected.add(pair.rejectedIds().length);
+            Optional<TokenizedPair> cut = limited.tokenize(e);
+            if (cut.isPresent() && shownPairs.size() < SHOWN) {
+                shownPairs.add(cut.get());
+                shownExamples.add(e);
+            }
+        });
         StringBuilder out = new StringBuilder();
         out.append("file: ").append(file).append('\n');
-        out.append("format: ").append(read.format()).append('\n');
-        out.append("examples: ").append(read.examples().size()).append('\n');
-        out.append("problems: ").append(read.problemCount());
-        for (Map.Entry<Problem, Integer> e : new java.util.TreeMap<>(read.problems()).entrySet()) {
+        out.append("format: ").append(detected == null ? format.label() : detected.label()).append('\n');
+        out.append("examples: ").append(count[0]).append('\n');
+        Map<Problem, Integer> counts = problems.counts();
+        out.append("problems: ").append(counts.values().stream().mapToInt(Integer::intValue).sum());
+        for (Map.Entry<Problem, Integer> e : new java.util.TreeMap<>(counts).entrySet()) {
             out.append("\n  ").append(e.getKey().label()).append(": ").append(e.getValue());
         }
-        for (String message : read.firstProblemMessages()) out.append("\n  e.g. ").append(message);
+        for (String message : problems.firstMessages()) out.append("\n  e.g. ").append(message);
         out.append('\n');
-        ChatTemplate template = tokenizer == null ? ChatTemplate.PLAIN : ChatTemplate.forTokenizer(tokenizer);
-        List<TokenizedPair> shown = new ArrayList<>();
-        if (tokenizer != null && !read.examples().isEmpty()) {
-            PairTokenizer unlimited = new PairTokenizer(tokenizer, template, TokenLimits.NONE);
-            PairTokenizer limited = new PairTokenizer(tokenizer, template, limits);
-            int n = read.examples().size();
-            int[] prompt = new int[n];
-            int[] chosen = new int[n];
-            int[] rejected = new int[n];
-            for (int i = 0; i < n; i++) {
-                TokenizedPair pair = unlimited.tokenize(read.examples().get(i)).orElseThrow();
-                prompt[i] = pair.promptIds().length;
-                chosen[i] = pair.chosenIds().length;
-                rejected[i] = pair.rejectedIds().length;
-                Optional<TokenizedPair> cut = limited.tokenize(read.examples().get(i));
-                if (shown.size() < SHOWN) cut.ifPresent(shown::add);
-            }
+        if (tokenizer != null && count[0] > 0) {
             out.append("token lengths (before limits; responses include EOS):\n");
-            out.append(histogram("prompt", prompt)).append(histogram("chosen", chosen)).append(histogram("rejected", rejected));
+            out.append(histogram("prompt", prompt.toArray())).append(histogram("chosen", chosen.toArray()))
+                    .append(histogram("rejected", rejected.toArray()));
             out.append("limits: max_length ").append(limits.maxLength() == 0 ? "none" : limits.maxLength())
                     .append(", max_prompt_length ").append(limits.maxPromptLength() == 0 ? "none" : limits.maxPromptLength())
                     .append(", truncation ").append(limits.truncation().label()).append('\n');
@@ -64,17 +77,16 @@ public final class DataInspection {
         }
         out.append("examples (boundary marked ").append(BOUNDARY).append(tokenizer == null ? ", text" : ", decoded from token ids")
                 .append("):\n");
-        for (int i = 0; i < Math.min(SHOWN, read.examples().size()); i++) {
-            PreferenceExample e = read.examples().get(i);
+        for (int i = 0; i < shownExamples.size(); i++) {
+            PreferenceExample e = shownExamples.get(i);
             String p;
             String c;
             String r;
-            if (tokenizer != null && i < shown.size()) {
-                TokenizedPair pair = shown.get(i);
+            if (tokenizer != null) {
+                TokenizedPair pair = shownPairs.get(i);
                 p = tokenizer.decode(pair.promptIds());
                 c = tokenizer.decode(pair.chosenIds());
                 r = tokenizer.decode(pair.rejectedIds());
-                e = read.examples().stream().filter(x -> x.source().equals(pair.source())).findFirst().orElse(e);
             } else {
                 PreferenceExample.TextTriple t = e.render(template);
                 p = t.prompt();
@@ -86,6 +98,19 @@ public final class DataInspection {
             out.append("rejected: ").append(tail(p)).append(BOUNDARY).append(head(r)).append('\n');
         }
         return out.toString();
+    }
+
+    /** A growable int array: three ints an example instead of the example's text. */
+    private static final class IntList {
+        private int[] values = new int[1024];
+        private int size;
+
+        void add(int v) {
+            if (size == values.length) values = Arrays.copyOf(values, 2 * size);
+            values[size++] = v;
+        }
+
+        int[] toArray() { return Arrays.copyOf(values, size); }
     }
 
     private static String tail(String s) { return s.length() <= EXCERPT ? s : "…" + s.substring(s.length() - EXCERPT); }

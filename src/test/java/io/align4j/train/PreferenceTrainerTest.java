@@ -103,7 +103,12 @@ class PreferenceTrainerTest {
         resumed.saveEvery = 4;
         resumed.resume = true;
         assertEquals(12, PreferenceTrainer.run(resumed, s -> {}).steps());
-        assertBitwiseEqual(dir.resolve("straight/checkpoint-12"), out.resolve("checkpoint-12"));
+        // Steps 1-8 ran in another process. Within one process resume is bitwise (test above);
+        // across processes one run in about eight differed by one float32 ulp (3e-8), which the
+        // issue allows up to 1e-6: suspected alignment-dependent MKL kernels, not proven.
+        double diff = maxAbsDifference(dir.resolve("straight/checkpoint-12"), out.resolve("checkpoint-12"));
+        System.out.println("killed-and-resumed run vs uninterrupted: max |difference| = " + diff);
+        assertTrue(diff <= 1e-6, "parameters differ by " + diff);
     }
 
     @Test
@@ -139,6 +144,18 @@ class PreferenceTrainerTest {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
         } catch (IOException e) {
             return "(unreadable: " + e + ")";
+        }
+    }
+
+    private static double maxAbsDifference(Path a, Path b) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> x = HfCheckpoint.read(a, m, DataType.FLOAT32).parameters();
+            Map<String, NDArray> y = HfCheckpoint.read(b, m, DataType.FLOAT32).parameters();
+            assertEquals(x.keySet(), y.keySet());
+            double max = 0;
+            for (String k : x.keySet())
+                max = Math.max(max, x.get(k).sub(y.get(k)).abs().max().toType(DataType.FLOAT64, false).getDouble());
+            return max;
         }
     }
 
