@@ -17,7 +17,6 @@ import io.align4j.objective.PairwiseObjective;
 import io.align4j.objective.Rloo;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -73,23 +72,11 @@ public final class PreferenceTask implements TrainingLoop.Task {
 
     @Override
     public Map<String, Double> evaluate(NDManager manager) {
-        if (eval.isEmpty()) return Map.of();
-        Map<String, Double> sums = new LinkedHashMap<>();
-        try (NDManager m = manager.newSubManager()) {
-            for (int start = 0; start < eval.size(); start += batchSize) {
-                int end = Math.min(eval.size(), start + batchSize);
-                int[] idx = java.util.stream.IntStream.range(start, end).toArray();
-                try (NDManager b = m.newSubManager()) {
-                    PairLogProbs lp = pairLogProbs(b, policy, eval.subList(start, end), evalRef, idx);
-                    NDArray losses = objective.losses(lp);
-                    Map<String, Double> values = new ObjectiveOutput(losses.mean(), objective.metrics(lp)).values();
-                    int n = end - start;
-                    values.forEach((k, v) -> sums.merge(k, v * n, Double::sum));
-                }
-            }
-        }
-        sums.replaceAll((k, v) -> v / eval.size());
-        return sums;
+        return HeldOut.means(eval.size(), batchSize, manager, (m, from, to) -> {
+            PairLogProbs lp = pairLogProbs(m, policy, eval.subList(from, to), evalRef,
+                    java.util.stream.IntStream.range(from, to).toArray());
+            return new ObjectiveOutput(objective.losses(lp).mean(), objective.metrics(lp)).values();
+        });
     }
 
     /**
@@ -102,10 +89,7 @@ public final class PreferenceTask implements TrainingLoop.Task {
         int n = pairs.size();
         NDArray chosen, rejected;
         if (concatenated) {
-            List<int[]> prompts = new ArrayList<>(2 * n), responses = new ArrayList<>(2 * n);
-            for (TokenizedPair p : pairs) { prompts.add(p.promptIds()); responses.add(p.chosenIds()); }
-            for (TokenizedPair p : pairs) { prompts.add(p.promptIds()); responses.add(p.rejectedIds()); }
-            NDArray both = SequenceScorer.sequenceLogProbs(model, ResponseBatch.rightPadded(m, prompts, responses, padId));
+            NDArray both = SequenceScorer.sequenceLogProbs(model, HeldOut.chosenThenRejected(m, pairs, padId));
             chosen = both.get(new NDIndex("0:{}", n));
             rejected = both.get(new NDIndex("{}:", n));
         } else {
@@ -158,10 +142,7 @@ public final class PreferenceTask implements TrainingLoop.Task {
                 int end = Math.min(pairs.size(), start + batchSize);
                 List<TokenizedPair> chunk = pairs.subList(start, end);
                 try (NDManager m = manager.newSubManager()) {
-                    List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
-                    for (TokenizedPair p : chunk) { prompts.add(p.promptIds()); responses.add(p.chosenIds()); }
-                    for (TokenizedPair p : chunk) { prompts.add(p.promptIds()); responses.add(p.rejectedIds()); }
-                    double[] both = SequenceScorer.sequenceLogProbs(reference, ResponseBatch.rightPadded(m, prompts, responses, padId))
+                    double[] both = SequenceScorer.sequenceLogProbs(reference, HeldOut.chosenThenRejected(m, chunk, padId))
                             .toType(DataType.FLOAT64, false).toDoubleArray();
                     int n = chunk.size();
                     System.arraycopy(both, 0, c, start, n);

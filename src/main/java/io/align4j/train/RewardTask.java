@@ -4,12 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import io.align4j.data.TokenizedPair;
-import io.align4j.model.ResponseBatch;
 import io.align4j.model.RewardModel;
 import io.align4j.objective.BradleyTerry;
 import io.align4j.objective.ObjectiveOutput;
 import io.align4j.objective.PairLogProbs;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,26 +54,12 @@ public final class RewardTask implements TrainingLoop.Task {
     /** Held-out means over all pairs, computed without gradients. */
     @Override
     public Map<String, Double> evaluate(NDManager manager) {
-        if (eval.isEmpty()) return Map.of();
-        Map<String, Double> sums = new LinkedHashMap<>();
-        try (NoGradient noGrad = new NoGradient()) {
-            for (int start = 0; start < eval.size(); start += batchSize) {
-                List<TokenizedPair> batch = eval.subList(start, Math.min(eval.size(), start + batchSize));
-                try (NDManager m = manager.newSubManager()) {
-                    loss(m, batch).values().forEach((k, v) -> sums.merge(k, v * batch.size(), Double::sum));
-                }
-            }
-        }
-        sums.replaceAll((k, v) -> v / eval.size());
-        return sums;
+        return HeldOut.means(eval.size(), batchSize, manager, (m, from, to) -> loss(m, eval.subList(from, to)).values());
     }
 
     private ObjectiveOutput loss(NDManager m, List<TokenizedPair> pairs) {
         int n = pairs.size();
-        List<int[]> prompts = new ArrayList<>(2 * n), responses = new ArrayList<>(2 * n);
-        for (TokenizedPair p : pairs) { prompts.add(p.promptIds()); responses.add(p.chosenIds()); }
-        for (TokenizedPair p : pairs) { prompts.add(p.promptIds()); responses.add(p.rejectedIds()); }
-        NDArray both = model.rewards(ResponseBatch.rightPadded(m, prompts, responses, padId));
+        NDArray both = model.rewards(HeldOut.chosenThenRejected(m, pairs, padId));
         PairLogProbs scores = PairLogProbs.ofScores(both.get(new NDIndex("0:{}", n)), both.get(new NDIndex("{}:", n)));
         NDArray loss = objective.losses(scores).mean();
         if (centering != 0) loss = loss.add(scores.scoreChosen().add(scores.scoreRejected()).square().mean().mul(centering));
