@@ -42,8 +42,8 @@ final class Layers {
 
     /** GELU, tanh approximation (Hugging Face "gelu_new"): {@code ½x(1 + tanh(√(2/π)(x + 0.044715x³)))}. */
     static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-        return x.mul(inner.tanh().add(1)).mul(0.5);
+        NDArray inner = ScalarOps.mul(x.add(ScalarOps.mul(ScalarOps.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+        return ScalarOps.mul(x.mul(inner.tanh().add(1)), 0.5);
     }
 
     /** [B, T, heads·headDim] to [B, heads, T, headDim]. */
@@ -69,7 +69,7 @@ final class Layers {
         } else {
             allowed = allowed.reshape(1, queries, keys);
         }
-        return allowed.sub(1).mul(-MASKED).reshape(allowed.getShape().get(0), 1, 1, queries, keys);
+        return ScalarOps.mul(allowed.sub(1), -MASKED).reshape(allowed.getShape().get(0), 1, 1, queries, keys);
     }
 
     /**
@@ -89,7 +89,7 @@ final class Layers {
         Shape qs = q.getShape();
         long batch = qs.get(0), heads = qs.get(1), queries = qs.get(2), d = qs.get(3);
         long kvHeads = k.getShape().get(1);
-        NDArray q5 = q.mul(1.0 / Math.sqrt(d)).reshape(batch, kvHeads, heads / kvHeads, queries, d);
+        NDArray q5 = ScalarOps.mul(q, 1.0 / Math.sqrt(d)).reshape(batch, kvHeads, heads / kvHeads, queries, d);
         NDArray k5 = own(k.expandDims(2), m);
         NDArray v5 = own(v.expandDims(2), m);
         NDArray scores = q5.matMul(k5.swapAxes(3, 4));

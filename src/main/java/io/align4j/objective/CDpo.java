@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -12,9 +14,9 @@ public record CDpo(double beta, double epsilon) implements PairwiseObjective {
     @Override public String name() { return "cdpo"; }
 
     @Override public NDArray losses(PairLogProbs p) {
-        NDArray bh = p.logRatioMargin().mul(beta);
-        return PairwiseObjective.softplus(bh.neg()).mul(1 - epsilon)
-                .add(PairwiseObjective.softplus(bh).mul(epsilon));
+        NDArray bh = ScalarOps.mul(p.logRatioMargin(), beta);
+        return ScalarOps.mul(PairwiseObjective.softplus(bh.neg()), 1 - epsilon)
+                .add(ScalarOps.mul(PairwiseObjective.softplus(bh), epsilon));
     }
 
     @Override public Rewards rewards(PairLogProbs p) { return Rewards.referenceRatio(p, beta); }

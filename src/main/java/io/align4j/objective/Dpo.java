@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -13,7 +15,7 @@ public record Dpo(double beta) implements PairwiseObjective {
     @Override public String name() { return "dpo"; }
 
     @Override public NDArray losses(PairLogProbs p) {
-        return PairwiseObjective.softplus(p.logRatioMargin().mul(-beta));
+        return PairwiseObjective.softplus(ScalarOps.mul(p.logRatioMargin(), -beta));
     }
 
     @Override public Rewards rewards(PairLogProbs p) { return Rewards.referenceRatio(p, beta); }

@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /** Hinge (SLiC) loss: {@code L = max(0, 1 − βh)}. Default β = 0.1. */
@@ -9,7 +11,7 @@ public record Hinge(double beta) implements PairwiseObjective {
     @Override public String name() { return "hinge"; }
 
     @Override public NDArray losses(PairLogProbs p) {
-        return p.logRatioMargin().mul(-beta).add(1).maximum(0);
+        return ScalarOps.maximum(ScalarOps.mul(p.logRatioMargin(), -beta).add(1), 0);
     }
 
     @Override public Rewards rewards(PairLogProbs p) { return Rewards.referenceRatio(p, beta); }

@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -19,8 +21,8 @@ public record Mio(double beta) implements PairwiseObjective {
     @Override public NDArray losses(PairLogProbs p) {
         Rewards t = rewards(p);
         return PairwiseObjective.softplus(t.chosen().neg())
-                .add(PairwiseObjective.softplus(t.chosen()).mul(0.5))
-                .add(PairwiseObjective.softplus(t.rejected()).mul(0.5));
+                .add(ScalarOps.mul(PairwiseObjective.softplus(t.chosen()), 0.5))
+                .add(ScalarOps.mul(PairwiseObjective.softplus(t.rejected()), 0.5));
     }
 
     @Override public Rewards rewards(PairLogProbs p) { return Rewards.referenceRatio(p, beta); }

@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,7 +51,7 @@ public interface PairwiseObjective {
     default ObjectiveOutput loss(PairLogProbs pairs, KlPenalty kl) {
         Map<String, NDArray> m = metrics(pairs);
         m.put("kl", kl.estimate().stopGradient());
-        return new ObjectiveOutput(losses(pairs).mean().add(kl.surrogate().mul(klWeight())), m);
+        return new ObjectiveOutput(losses(pairs).mean().add(ScalarOps.mul(kl.surrogate(), klWeight())), m);
     }
 
     /**
@@ -77,7 +79,7 @@ public interface PairwiseObjective {
     record Rewards(NDArray chosen, NDArray rejected) {
         /** {@code β(ln π_θ − ln π_0)} on both sides. */
         static Rewards referenceRatio(PairLogProbs p, double beta) {
-            return new Rewards(p.policyLogRatioChosen().mul(beta), p.policyLogRatioRejected().mul(beta));
+            return new Rewards(ScalarOps.mul(p.policyLogRatioChosen(), beta), ScalarOps.mul(p.policyLogRatioRejected(), beta));
         }
     }
 

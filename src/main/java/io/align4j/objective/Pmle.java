@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -19,10 +21,10 @@ public record Pmle(double gamma, double beta) implements PairwiseObjective {
     @Override public double klWeight() { return beta; }
 
     @Override public NDArray losses(PairLogProbs p) {
-        return PairwiseObjective.softplus(p.policyChosen().sub(p.policyRejected()).mul(-gamma));
+        return PairwiseObjective.softplus(ScalarOps.mul(p.policyChosen().sub(p.policyRejected()), -gamma));
     }
 
     @Override public Rewards rewards(PairLogProbs p) {
-        return new Rewards(p.policyChosen().mul(gamma), p.policyRejected().mul(gamma));
+        return new Rewards(ScalarOps.mul(p.policyChosen(), gamma), ScalarOps.mul(p.policyRejected(), gamma));
     }
 }

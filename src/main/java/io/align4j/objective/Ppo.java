@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.index.NDIndex;
@@ -32,7 +34,7 @@ public record Ppo(double clip, double lambda, double discount, double valueCoef,
         long t = mask.getShape().get(1);
         NDArray next = NDArrays.concat(new ai.djl.ndarray.NDList(
                 mask.get(new NDIndex(":, 1:")), mask.zerosLike().get(new NDIndex(":, :1"))), 1);
-        NDArray last = mask.sub(next).maximum(0);
+        NDArray last = ScalarOps.maximum(mask.sub(next), 0);
         return last.mul(sequenceRewards.stopGradient().reshape(-1, 1)).reshape(-1, t);
     }
 
@@ -48,7 +50,7 @@ public record Ppo(double clip, double lambda, double discount, double valueCoef,
             NDArray delta = r.get(col).sub(v.get(col));
             NDArray a = delta;
             if (nextValue != null) {
-                a = delta.add(nextValue.mul(discount)).add(nextAdvantage.mul(discount * lambda));
+                a = delta.add(ScalarOps.mul(nextValue, discount)).add(ScalarOps.mul(nextAdvantage, discount * lambda));
             }
             a = a.mul(mask.get(col));
             reversed.add(a);
@@ -78,8 +80,8 @@ public record Ppo(double clip, double lambda, double discount, double valueCoef,
         NDArray ret = adv.returns().stopGradient();
         NDArray old = oldValues.stopGradient();
         NDArray valueClipped = old.add(values.sub(old).clip(-valueClip, valueClip));
-        NDArray valueLoss = values.sub(ret).square().maximum(valueClipped.sub(ret).square())
-                .mul(mask).sum().div(tokens).mul(0.5);
+        NDArray valueLoss = ScalarOps.mul(values.sub(ret).square().maximum(valueClipped.sub(ret).square())
+                .mul(mask).sum().div(tokens), 0.5);
 
         Map<String, NDArray> m = new LinkedHashMap<>();
         m.put("policy_loss", policyLoss.stopGradient());
@@ -87,6 +89,6 @@ public record Ppo(double clip, double lambda, double discount, double valueCoef,
         NDArray r = ratio.stopGradient();
         m.put("clipfrac", r.sub(1).abs().gt(clip).toType(r.getDataType(), false).mul(mask).sum().div(tokens));
         m.put("approx_kl", r.sub(1).sub(logRatio.stopGradient()).mul(mask).sum().div(tokens));
-        return new ObjectiveOutput(policyLoss.add(valueLoss.mul(valueCoef)), m);
+        return new ObjectiveOutput(policyLoss.add(ScalarOps.mul(valueLoss, valueCoef)), m);
     }
 }

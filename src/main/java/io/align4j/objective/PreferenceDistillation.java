@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 import java.util.Map;
 
@@ -31,10 +33,10 @@ public record PreferenceDistillation(double gamma, double beta, boolean ratioToS
         NDArray s1 = PairLogProbs.require(p.scoreChosen(), "scoreChosen");
         NDArray s2 = PairLogProbs.require(p.scoreRejected(), "scoreRejected");
         if (klAsShaping) {
-            s1 = s1.sub(PairLogProbs.require(p.samplingChosen(), "samplingChosen")
-                    .sub(PairLogProbs.require(p.referenceChosen(), "referenceChosen")).mul(beta));
-            s2 = s2.sub(PairLogProbs.require(p.samplingRejected(), "samplingRejected")
-                    .sub(PairLogProbs.require(p.referenceRejected(), "referenceRejected")).mul(beta));
+            s1 = s1.sub(ScalarOps.mul(PairLogProbs.require(p.samplingChosen(), "samplingChosen")
+                    .sub(PairLogProbs.require(p.referenceChosen(), "referenceChosen")), beta));
+            s2 = s2.sub(ScalarOps.mul(PairLogProbs.require(p.samplingRejected(), "samplingRejected")
+                    .sub(PairLogProbs.require(p.referenceRejected(), "referenceRejected")), beta));
         }
         return s1.sub(s2).getNDArrayInternal().sigmoid().stopGradient();
     }
@@ -54,7 +56,7 @@ public record PreferenceDistillation(double gamma, double beta, boolean ratioToS
             first = first.sub(PairLogProbs.require(p.samplingChosen(), "samplingChosen").stopGradient());
             second = second.sub(PairLogProbs.require(p.samplingRejected(), "samplingRejected").stopGradient());
         }
-        return new Rewards(first.mul(gamma), second.mul(gamma));
+        return new Rewards(ScalarOps.mul(first, gamma), ScalarOps.mul(second, gamma));
     }
 
     /** The standard metrics plus {@code soft_label}, the mean of p̃. */

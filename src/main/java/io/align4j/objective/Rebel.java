@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -17,12 +19,12 @@ public record Rebel(double eta) implements PairwiseObjective {
         NDArray r1 = PairLogProbs.require(p.scoreChosen(), "scoreChosen").stopGradient();
         NDArray r2 = PairLogProbs.require(p.scoreRejected(), "scoreRejected").stopGradient();
         Rewards ratio = rewards(p);
-        return ratio.chosen().sub(ratio.rejected()).mul(eta).sub(r1.sub(r2).mul(eta)).square();
+        return ScalarOps.mul(ratio.chosen().sub(ratio.rejected()), eta).sub(ScalarOps.mul(r1.sub(r2), eta)).square();
     }
 
     @Override public Rewards rewards(PairLogProbs p) {
         return new Rewards(
-                p.policyChosen().sub(PairLogProbs.require(p.samplingChosen(), "samplingChosen").stopGradient()).div(eta),
-                p.policyRejected().sub(PairLogProbs.require(p.samplingRejected(), "samplingRejected").stopGradient()).div(eta));
+                ScalarOps.div(p.policyChosen().sub(PairLogProbs.require(p.samplingChosen(), "samplingChosen").stopGradient()), eta),
+                ScalarOps.div(p.policyRejected().sub(PairLogProbs.require(p.samplingRejected(), "samplingRejected").stopGradient()), eta));
     }
 }

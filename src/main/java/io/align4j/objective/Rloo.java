@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,7 +23,7 @@ public final class Rloo {
         long k = rewards.getShape().get(rewards.getShape().dimension() - 1);
         if (k < 2) throw new IllegalArgumentException("RLOO needs at least 2 samples per prompt, got " + k);
         NDArray r = rewards.stopGradient();
-        return r.mul((double) k / (k - 1)).sub(r.sum(new int[] {-1}, true).div(k - 1));
+        return ScalarOps.mul(r, (double) k / (k - 1)).sub(ScalarOps.div(r.sum(new int[] {-1}, true), k - 1));
     }
 
     /** Policy loss for detached rewards (for example {@link ShapedReward#apply}); metric {@code reward}. */

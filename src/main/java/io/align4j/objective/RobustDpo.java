@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -16,10 +18,9 @@ public record RobustDpo(double beta, double epsilon) implements PairwiseObjectiv
     @Override public String name() { return "robust"; }
 
     @Override public NDArray losses(PairLogProbs p) {
-        NDArray bh = p.logRatioMargin().mul(beta);
-        return PairwiseObjective.softplus(bh.neg()).mul(1 - epsilon)
-                .sub(PairwiseObjective.softplus(bh).mul(epsilon))
-                .div(1 - 2 * epsilon);
+        NDArray bh = ScalarOps.mul(p.logRatioMargin(), beta);
+        return ScalarOps.div(ScalarOps.mul(PairwiseObjective.softplus(bh.neg()), 1 - epsilon)
+                .sub(ScalarOps.mul(PairwiseObjective.softplus(bh), epsilon)), 1 - 2 * epsilon);
     }
 
     @Override public Rewards rewards(PairLogProbs p) { return Rewards.referenceRatio(p, beta); }

@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -24,7 +26,7 @@ public record ShapedReward(double beta, double gamma) {
      */
     public NDArray apply(NDArray score, NDArray policyLogProbs, NDArray referenceLogProbs) {
         NDArray lp = policyLogProbs.stopGradient();
-        return score.stopGradient().sub(lp.sub(referenceLogProbs.stopGradient()).mul(beta)).sub(lp.mul(gamma));
+        return score.stopGradient().sub(ScalarOps.mul(lp.sub(referenceLogProbs.stopGradient()), beta)).sub(ScalarOps.mul(lp, gamma));
     }
 
     /**
@@ -32,6 +34,6 @@ public record ShapedReward(double beta, double gamma) {
      * {@code log_softmax((β ln π_0 + R̂) / (β + γ))}.
      */
     public NDArray tabularOptimum(NDArray scores, NDArray referenceLogProbs, int axis) {
-        return referenceLogProbs.mul(beta).add(scores).div(beta + gamma).logSoftmax(axis);
+        return ScalarOps.div(ScalarOps.mul(referenceLogProbs, beta).add(scores), beta + gamma).logSoftmax(axis);
     }
 }

@@ -1,5 +1,7 @@
 package io.align4j.objective;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -20,7 +22,7 @@ public record SimPo(double beta, double gammaMargin) implements PairwiseObjectiv
 
     @Override public Rewards rewards(PairLogProbs p) {
         return new Rewards(
-                p.policyChosen().div(PairLogProbs.require(p.lengthChosen(), "lengthChosen")).mul(beta),
-                p.policyRejected().div(PairLogProbs.require(p.lengthRejected(), "lengthRejected")).mul(beta));
+                ScalarOps.mul(p.policyChosen().div(PairLogProbs.require(p.lengthChosen(), "lengthChosen")), beta),
+                ScalarOps.mul(p.policyRejected().div(PairLogProbs.require(p.lengthRejected(), "lengthRejected")), beta));
     }
 }

@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -62,7 +64,7 @@ public final class RewardTask implements TrainingLoop.Task {
         NDArray both = model.rewards(HeldOut.chosenThenRejected(m, pairs, padId));
         PairLogProbs scores = PairLogProbs.ofScores(both.get(new NDIndex("0:{}", n)), both.get(new NDIndex("{}:", n)));
         NDArray loss = objective.losses(scores).mean();
-        if (centering != 0) loss = loss.add(scores.scoreChosen().add(scores.scoreRejected()).square().mean().mul(centering));
+        if (centering != 0) loss = loss.add(ScalarOps.mul(scores.scoreChosen().add(scores.scoreRejected()).square().mean(), centering));
         Map<String, NDArray> metrics = new LinkedHashMap<>();
         objective.metrics(scores).forEach((k, v) -> metrics.put(k.equals("rewards/accuracies") ? "accuracy" : k, v));
         return new ObjectiveOutput(loss, metrics);

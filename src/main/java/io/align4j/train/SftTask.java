@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.data.TokenizedSequence;
+import io.align4j.model.ScalarOps;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ResponseBatch;
 import io.align4j.model.SequenceScorer;
@@ -41,7 +42,7 @@ public final class SftTask implements TrainingLoop.Task {
     @Override
     public ObjectiveOutput loss(NDManager step, int[] examples, long seed) {
         List<TokenizedSequence> batch = Arrays.stream(examples).mapToObj(train::get).toList();
-        NDArray loss = summedNll(step, batch).div(targetTokens(batch));
+        NDArray loss = ScalarOps.div(summedNll(step, batch), targetTokens(batch));
         Map<String, NDArray> metrics = new LinkedHashMap<>();
         metrics.put("ppl", loss.stopGradient().exp());
         return new ObjectiveOutput(loss, metrics);

@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.model.ScalarOps;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -115,7 +117,7 @@ public final class TrainingLoop {
                                     + Arrays.toString(batch) + "; the last good checkpoint is "
                                     + checkpoints.latest().map(Path::toString).orElse("none")
                                     + " (lower learning_rate or raise max_grad_norm clipping)");
-                        gc.backward(o.loss().div(config.gradientAccumulation));
+                        gc.backward(ScalarOps.div(o.loss(), config.gradientAccumulation));
                         values.forEach((k, v) -> stepMetrics.merge(k, v / config.gradientAccumulation, Double::sum));
                     }
                     double gradNorm = GradientClipping.clipGlobalNorm(params, config.maxGradNorm);
