@@ -43,6 +43,9 @@ public interface CausalLM extends AutoCloseable {
      */
     NDArray hidden(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache);
 
+    /** The classifier (LM head) on hidden states: {@code forward(...) = classifier(hidden(...))}. */
+    NDArray classifier(NDArray hidden);
+
     /** An empty cache for this model. */
     KvCache newCache();
 

@@ -39,7 +39,12 @@ public final class Gpt2 implements CausalLM {
 
     @Override
     public NDArray forward(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
-        return Linear.linear(hidden(ids, positions, attentionMask, cache), p("transformer.wte.weight")).head();
+        return classifier(hidden(ids, positions, attentionMask, cache));
+    }
+
+    @Override
+    public NDArray classifier(NDArray hidden) {
+        return Linear.linear(hidden, p("transformer.wte.weight")).head();
     }
 
     @Override

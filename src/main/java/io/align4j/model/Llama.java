@@ -47,9 +47,13 @@ public final class Llama implements CausalLM {
 
     @Override
     public NDArray forward(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
-        NDArray x = hidden(ids, positions, attentionMask, cache);
-        NDArray logits = linear(x, config.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        NDArray logits = classifier(hidden(ids, positions, attentionMask, cache));
         return logits.reshape(new Shape(ids.getShape().get(0), ids.getShape().get(1), config.vocabSize()));
+    }
+
+    @Override
+    public NDArray classifier(NDArray hidden) {
+        return linear(hidden, config.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
     }
 
     @Override

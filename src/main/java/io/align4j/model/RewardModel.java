@@ -24,14 +24,23 @@ import java.util.Random;
 
 /**
  * A Bradley–Terry reward model: a causal-LM backbone with a scalar head read at the last token
- * of prompt + response,
+ * of prompt + response, and optionally a learned multiple of the backbone's own log-likelihood
+ * of the response,
  * <pre>
- *   R(x, a) = w · h_L(x ++ a),    L = |x| + |a| − 1 (the last non-pad position)
+ *   R(x, a) = w · h_L(x ++ a)  [+ α · ln π_φ(a | x)],    L = |x| + |a| − 1 (the last non-pad position)
  * </pre>
- * where {@code h} are the backbone's final-normed hidden states and {@code w} is the head
- * {@value HfCheckpoint#SCORE_HEAD} [1, dim]. Batches are right-padded, so the causal mask keeps
- * padding out of {@code h_L}. Saved and loaded in the Hugging Face
- * {@code *ForSequenceClassification} layout ({@link HfCheckpoint}).
+ * where {@code h} are the backbone's final-normed hidden states, {@code w} is the head
+ * {@value HfCheckpoint#SCORE_HEAD} [1, dim], and {@code π_φ} is the distribution the same
+ * backbone's LM head gives. Batches are right-padded, so the causal mask keeps padding out of
+ * {@code h_L}. Saved and loaded in the Hugging Face {@code *ForSequenceClassification} layout
+ * ({@link HfCheckpoint}); α is the extra tensor {@value HfCheckpoint#LIKELIHOOD_WEIGHT}.
+ *
+ * <p>Why the likelihood term: when preferences come from a target {@code π* ∝ π_0·exp(r/τ)}
+ * (the distribution-learning view, and the {@code tinystories-happy} labeller), the
+ * Bradley–Terry optimum is {@code γ·ln π*(a|x) = γ·ln π_0(a|x) + γ·r(a)/τ}, a sum over every
+ * response token. A head read at one position cannot represent that sum for a small backbone;
+ * the likelihood term can, with α learned from the pairs (it starts at 0, so the model starts
+ * as the standard one).
  */
 public final class RewardModel implements AutoCloseable {
     /** Rows per forward pass in {@link #score}. */
@@ -39,29 +48,43 @@ public final class RewardModel implements AutoCloseable {
 
     private final CausalLM backbone;
     private final NDArray scoreWeight;
+    private final NDArray likelihoodWeight;
     private final TextTokenizer tokenizer;
 
-    /** @param scoreWeight [1, dim], of the backbone's dtype; the model owns it from now on */
-    public RewardModel(CausalLM backbone, NDArray scoreWeight, TextTokenizer tokenizer) {
+    /**
+     * @param scoreWeight      [1, dim], of the backbone's dtype; the model owns it from now on
+     * @param likelihoodWeight [1] α of the likelihood term, or null for the standard model
+     */
+    public RewardModel(CausalLM backbone, NDArray scoreWeight, NDArray likelihoodWeight, TextTokenizer tokenizer) {
         if (!scoreWeight.getShape().equals(new Shape(1, backbone.config().dim())))
             throw new IllegalArgumentException("score head " + scoreWeight.getShape() + " for a backbone of width " + backbone.config().dim());
+        if (likelihoodWeight != null && !likelihoodWeight.getShape().equals(new Shape(1)))
+            throw new IllegalArgumentException("likelihood weight " + likelihoodWeight.getShape() + ", expected (1)");
         scoreWeight.attach(backbone.manager());
+        if (likelihoodWeight != null) likelihoodWeight.attach(backbone.manager());
         this.backbone = backbone;
         this.scoreWeight = scoreWeight;
+        this.likelihoodWeight = likelihoodWeight;
         this.tokenizer = tokenizer;
+    }
+
+    /** A reward model from the head tensors {@link HfCheckpoint#readRewardHead} returns. */
+    public RewardModel(CausalLM backbone, Map<String, NDArray> head, TextTokenizer tokenizer) {
+        this(backbone, head.get(HfCheckpoint.SCORE_HEAD), head.get(HfCheckpoint.LIKELIHOOD_WEIGHT), tokenizer);
     }
 
     /**
      * A fresh head on {@code backbone}, drawn from N(0, 0.02²) as Hugging Face initialises
      * {@code score} ({@code initializer_range}), with a Java generator seeded by {@code seed}.
      */
-    public static RewardModel initialise(CausalLM backbone, TextTokenizer tokenizer, long seed) {
+    public static RewardModel initialise(CausalLM backbone, TextTokenizer tokenizer, long seed, boolean likelihoodTerm) {
         Random random = new Random(seed);
         double[] w = new double[backbone.config().dim()];
         for (int i = 0; i < w.length; i++) w[i] = 0.02 * random.nextGaussian();
         DataType dtype = backbone.parameters().values().iterator().next().getDataType();
-        NDArray head = backbone.manager().create(w, new Shape(1, w.length)).toType(dtype, false);
-        return new RewardModel(backbone, head, tokenizer);
+        NDArray head = backbone.manager().create(w, new Shape(1, w.length)).toType(dtype, false).duplicate();
+        NDArray alpha = likelihoodTerm ? backbone.manager().zeros(new Shape(1), dtype) : null;
+        return new RewardModel(backbone, head, alpha, tokenizer);
     }
 
     /**
@@ -72,7 +95,7 @@ public final class RewardModel implements AutoCloseable {
     public static RewardModel load(Path folder, NDManager manager) {
         ModelLoader.LoadedModel loaded = ModelLoader.load(folder, null, manager);
         try {
-            return new RewardModel(loaded.model(), HfCheckpoint.readScoreHead(folder, loaded.model().manager(), DataType.FLOAT32),
+            return new RewardModel(loaded.model(), HfCheckpoint.readRewardHead(folder, loaded.model().manager(), DataType.FLOAT32),
                     loaded.tokenizer());
         } catch (RuntimeException e) {
             loaded.close();
@@ -84,12 +107,16 @@ public final class RewardModel implements AutoCloseable {
 
     public NDArray scoreWeight() { return scoreWeight; }
 
+    /** α of the likelihood term, or empty for the standard model. */
+    public java.util.Optional<NDArray> likelihoodWeight() { return java.util.Optional.ofNullable(likelihoodWeight); }
+
     public TextTokenizer tokenizer() { return tokenizer; }
 
     /** Backbone parameters and the head, by checkpoint name: what training updates and a checkpoint holds. */
     public Map<String, NDArray> parameters() {
         Map<String, NDArray> all = new LinkedHashMap<>(backbone.parameters());
         all.put(HfCheckpoint.SCORE_HEAD, scoreWeight);
+        if (likelihoodWeight != null) all.put(HfCheckpoint.LIKELIHOOD_WEIGHT, likelihoodWeight);
         return all;
     }
 
@@ -105,7 +132,9 @@ public final class RewardModel implements AutoCloseable {
         long[] last = new long[batch.promptLengths().length];
         for (int b = 0; b < last.length; b++) last[b] = batch.promptLengths()[b] + batch.responseLengths()[b] - 1;
         NDArray index = batch.ids().getManager().create(last, new Shape(last.length, 1));
-        return perPosition.gather(index, 1).squeeze(-1);
+        NDArray rewards = perPosition.gather(index, 1).squeeze(-1);
+        if (likelihoodWeight == null) return rewards;
+        return rewards.add(SequenceScorer.sequenceLogProbs(backbone.classifier(hidden), batch).mul(likelihoodWeight));
     }
 
     /** Rewards of token-id (prompt, response) pairs, {@value #SCORE_BATCH} rows per forward pass. */

@@ -33,7 +33,7 @@ public final class SequenceScorer {
     }
 
     public static Scores score(CausalLM model, ResponseBatch batch) {
-        NDArray logProbs = nextTokenLogProbs(model, batch);
+        NDArray logProbs = nextTokenLogProbs(model.forward(batch.ids(), null, null, null), batch);
         NDArray mask = batch.responseMask().toType(logProbs.getDataType(), false);
         NDArray tokenLogProbs = targetLogProbs(logProbs, batch.ids()).mul(mask);
         NDArray entropy = logProbs.exp().mul(logProbs).sum(new int[] {-1}).neg().mul(mask);
@@ -45,15 +45,20 @@ public final class SequenceScorer {
      * over the vocabulary that {@link #score} adds.
      */
     public static NDArray sequenceLogProbs(CausalLM model, ResponseBatch batch) {
-        NDArray logProbs = nextTokenLogProbs(model, batch);
+        return sequenceLogProbs(model.forward(batch.ids(), null, null, null), batch);
+    }
+
+    /** As {@link #sequenceLogProbs(CausalLM, ResponseBatch)}, from the logits [B, T, V] of the batch's forward pass. */
+    public static NDArray sequenceLogProbs(NDArray logits, ResponseBatch batch) {
+        NDArray logProbs = nextTokenLogProbs(logits, batch);
         NDArray mask = batch.responseMask().toType(logProbs.getDataType(), false);
         return targetLogProbs(logProbs, batch.ids()).mul(mask).sum(new int[] {1});
     }
 
     /** [B, T−1, V] log-distribution of the token after each position but the last. */
-    private static NDArray nextTokenLogProbs(CausalLM model, ResponseBatch batch) {
+    private static NDArray nextTokenLogProbs(NDArray logits, ResponseBatch batch) {
         long width = batch.ids().getShape().get(1);
-        return model.forward(batch.ids(), null, null, null).get(new NDIndex(":, :{}", width - 1)).logSoftmax(-1);
+        return logits.get(new NDIndex(":, :{}", width - 1)).logSoftmax(-1);
     }
 
     /** [B, T−1] log-prob of each actual next token. */

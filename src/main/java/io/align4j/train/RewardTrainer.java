@@ -53,8 +53,8 @@ public final class RewardTrainer {
             Optional<Path> checkpoint = RunStart.resumeFrom(c);
             CausalLM backbone = RunStart.modelToTrain(checkpoint, start.model(), manager);
             RewardModel model = checkpoint.isPresent()
-                    ? new RewardModel(backbone, HfCheckpoint.readScoreHead(checkpoint.get(), manager, DataType.FLOAT32), tok)
-                    : RewardModel.initialise(backbone, tok, c.seed);
+                    ? new RewardModel(backbone, HfCheckpoint.readRewardHead(checkpoint.get(), manager, DataType.FLOAT32), tok)
+                    : RewardModel.initialise(backbone, tok, c.seed, c.rewardLikelihoodTerm);
             var trainable = new TrainingLoop.Trainable(backbone.config(), model.parameters(),
                     ModelLoader.tokenizerFiles(modelPath, tokenizerPath));
             var task = new RewardTask(model, objective, centering, train, eval, tok.padId(), c.batchSize);

@@ -42,6 +42,8 @@ public class TrainConfig {
      * pins the rewards' mean near zero (TRL's {@code center_rewards_coefficient}); null = off.
      */
     public Double centerRewardsCoefficient;
+    /** Reward models: add α·ln π_φ(a|x), α learned (see {@code RewardModel}); off gives the standard last-token head. */
+    public boolean rewardLikelihoodTerm = false;
     /** Samples per prompt for the on-policy KL term of PMLE when its beta is positive. */
     public int klSamples = 2;
 

@@ -95,7 +95,7 @@ class RewardTrainerTest {
         Map<String, Shape> layout = ParameterLayout.of(TINY);
         base.forEach((name, v) -> params.put(name, m.create(name.equals("model.norm.weight") ? norm : v, layout.get(name))));
         CausalLM lm = Models.create(TINY, params, m);
-        return new RewardModel(lm, m.create(head, new Shape(1, head.length)), null);
+        return new RewardModel(lm, m.create(head, new Shape(1, head.length)), null, null);
     }
 
     private static NDArray loss(NDManager m, RewardModel rm) {
@@ -158,7 +158,7 @@ class RewardTrainerTest {
         Path folder = dir.resolve("rm");
         double[] before, alone = new double[prompts.size()];
         try (NDManager m = NDManager.newBaseManager(); ModelLoader.LoadedModel lm = ModelLoader.load(bin, tok, m)) {
-            RewardModel rm = RewardModel.initialise(lm.model(), lm.tokenizer(), 3);
+            RewardModel rm = RewardModel.initialise(lm.model(), lm.tokenizer(), 3, false);
             before = rm.score(prompts, responses);
             for (int i = 0; i < prompts.size(); i++) alone[i] = rm.score(List.of(prompts.get(i)), List.of(responses.get(i)))[0];
             rm.save(folder, tok);
@@ -179,6 +179,42 @@ class RewardTrainerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             assertEquals(ParameterLayout.of(HfCheckpoint.readConfig(folder)).keySet(),
                     HfCheckpoint.read(folder, m, DataType.FLOAT32).parameters().keySet());
+        }
+    }
+
+    /**
+     * With the likelihood term, R = w·h_L + α·ln π_φ(a|x): the score equals the head's score plus
+     * α times the backbone's own sequence log-prob, and α survives a save and load.
+     */
+    @Test
+    void likelihoodTermAddsAlphaTimesTheBackbonesLogLikelihood() throws IOException {
+        Path bin = SharedData.require(DataPaths.STORIES260K_MODEL);
+        Path tok = SharedData.require(DataPaths.STORIES260K_TOKENIZER);
+        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
+        Random random = new Random(8);
+        for (int i = 0; i < 6; i++) {
+            prompts.add(ids(random, 1 + random.nextInt(10)));
+            responses.add(ids(random, 1 + random.nextInt(12)));
+        }
+        Path folder = dir.resolve("rm-likelihood");
+        double[] withTerm, headOnly, logLikelihood;
+        try (NDManager m = NDManager.newBaseManager(); ModelLoader.LoadedModel lm = ModelLoader.load(bin, tok, m)) {
+            RewardModel rm = RewardModel.initialise(lm.model(), lm.tokenizer(), 3, true);
+            headOnly = rm.score(prompts, responses); // α starts at 0
+            rm.likelihoodWeight().orElseThrow().set(new float[] {0.25f});
+            withTerm = rm.score(prompts, responses);
+            try (NDManager s = m.newSubManager()) {
+                logLikelihood = io.align4j.model.SequenceScorer.sequenceLogProbs(lm.model(),
+                        io.align4j.model.ResponseBatch.rightPadded(s, prompts, responses, 0)).toType(DataType.FLOAT64, false).toDoubleArray();
+            }
+            rm.save(folder, tok);
+        }
+        for (int i = 0; i < prompts.size(); i++)
+            assertEquals(headOnly[i] + 0.25 * logLikelihood[i], withTerm[i], 1e-4, "row " + i);
+        assertTrue(java.util.Arrays.stream(logLikelihood).allMatch(v -> v < -1), "log-likelihoods are real sums over tokens");
+        try (NDManager m = NDManager.newBaseManager(); RewardModel loaded = RewardModel.load(folder, m)) {
+            assertEquals(0.25, loaded.likelihoodWeight().orElseThrow().getFloat(), 0);
+            assertArrayEquals(withTerm, loaded.score(prompts, responses), 0.0);
         }
     }
 

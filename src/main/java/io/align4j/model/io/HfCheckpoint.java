@@ -56,6 +56,11 @@ public final class HfCheckpoint {
     public static final String GENERATION_CONFIG = "generation_config.json";
     /** The scalar head of a reward model, [1, dim], as {@code *ForSequenceClassification} names it. */
     public static final String SCORE_HEAD = "score.weight";
+    /**
+     * The optional weight α of a reward model's likelihood term, shape [1] (see
+     * {@code RewardModel}); not part of the Hugging Face layout, which ignores unknown tensors.
+     */
+    public static final String LIKELIHOOD_WEIGHT = "score.log_likelihood_weight";
     /** Name a llama2.c tokenizer file gets inside the folder. */
     public static final String LLAMA2C_TOKENIZER = "tokenizer.bin";
     /** Shard size of {@code save_pretrained}'s default {@code max_shard_size="5GB"}. */
@@ -242,29 +247,42 @@ public final class HfCheckpoint {
 
     private static boolean isIgnored(ModelConfig c, String name) {
         return IGNORED_BUFFERS.matcher(name).matches() || (c.tiedEmbeddings() && name.equals("lm_head.weight"))
-                || name.equals(SCORE_HEAD);
+                || rewardHeadShapes(c).containsKey(name);
+    }
+
+    /** The reward-head tensors a reward-model folder may hold, by name, with their shapes. */
+    static Map<String, Shape> rewardHeadShapes(ModelConfig config) {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        shapes.put(SCORE_HEAD, new Shape(1, config.dim()));
+        shapes.put(LIKELIHOOD_WEIGHT, new Shape(1));
+        return shapes;
     }
 
     /**
-     * The reward head {@value #SCORE_HEAD} of a reward-model folder, [1, dim], as {@code dtype}.
+     * The reward head of a reward-model folder as {@code dtype}: {@value #SCORE_HEAD} [1, dim]
+     * always, {@value #LIKELIHOOD_WEIGHT} [1] when the model was trained with a likelihood term.
      *
-     * @throws UserError when the folder holds no such tensor or it has another shape
+     * @throws UserError when the folder holds no score head, or a head tensor has another shape
      */
-    public static NDArray readScoreHead(Path folder, NDManager manager, DataType dtype) {
+    public static Map<String, NDArray> readRewardHead(Path folder, NDManager manager, DataType dtype) {
         ModelConfig config = readConfig(folder);
         Path index = folder.resolve(WEIGHTS_INDEX);
         List<Path> shards = Files.exists(index) ? shardFiles(folder, index) : List.of(folder.resolve(WEIGHTS));
-        Shape expected = new Shape(1, config.dim());
+        Map<String, NDArray> head = new LinkedHashMap<>();
         for (Path shard : shards) {
             try (SafeTensors st = SafeTensors.open(shard)) {
-                SafeTensors.TensorInfo t = st.tensors().get(SCORE_HEAD);
-                if (t == null) continue;
-                if (!t.shape().equals(expected))
-                    throw new UserError(shard + ": tensor '" + SCORE_HEAD + "' has shape " + t.shape() + ", a reward head is " + expected);
-                return st.load(SCORE_HEAD, manager, dtype);
+                for (Map.Entry<String, Shape> e : rewardHeadShapes(config).entrySet()) {
+                    SafeTensors.TensorInfo t = st.tensors().get(e.getKey());
+                    if (t == null) continue;
+                    if (!t.shape().equals(e.getValue()))
+                        throw new UserError(shard + ": tensor '" + e.getKey() + "' has shape " + t.shape() + ", a reward head's is " + e.getValue());
+                    head.put(e.getKey(), st.load(e.getKey(), manager, dtype));
+                }
             }
         }
-        throw new UserError(folder + ": no tensor '" + SCORE_HEAD + "', so this is not a reward model (align4j reward saves one)");
+        if (!head.containsKey(SCORE_HEAD))
+            throw new UserError(folder + ": no tensor '" + SCORE_HEAD + "', so this is not a reward model (align4j reward saves one)");
+        return head;
     }
 
     // ------------------------------------------------------------------ writing
@@ -321,7 +339,7 @@ public final class HfCheckpoint {
 
     private static Map<String, NDArray> inLayoutOrder(ModelConfig config, Map<String, NDArray> parameters) {
         Map<String, Shape> layout = new LinkedHashMap<>(ParameterLayout.of(config));
-        if (parameters.containsKey(SCORE_HEAD)) layout.put(SCORE_HEAD, new Shape(1, config.dim()));
+        rewardHeadShapes(config).forEach((name, shape) -> { if (parameters.containsKey(name)) layout.put(name, shape); });
         for (String name : parameters.keySet())
             if (!layout.containsKey(name)) throw new IllegalArgumentException("unexpected parameter '" + name + "'");
         Map<String, NDArray> ordered = new LinkedHashMap<>();
