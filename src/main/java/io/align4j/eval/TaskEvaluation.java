@@ -38,8 +38,10 @@ public final class TaskEvaluation {
      * @param metrics  metric name → mean ± standard error
      * @param warnings human-readable problems (low effective sample size)
      * @param details  the per-prompt numbers behind the metrics
+     * @param samples  the policy's responses, {@code samplesPerPrompt} per held-out prompt in prompt order
+     *                 (for other scorers, such as a reward model, and for showing continuations)
      */
-    public record Result(String policy, Map<String, Estimate> metrics, List<String> warnings, Details details) {}
+    public record Result(String policy, Map<String, Estimate> metrics, List<String> warnings, Details details, List<int[]> samples) {}
 
     /**
      * @param sampleRewards [prompt][k] r of the policy's samples
@@ -110,7 +112,7 @@ public final class TaskEvaluation {
             warnings.add(String.format("mean effective sample size %.1f of %d pool samples per prompt is below %.1f:"
                     + " ln Z and E_π* are poorly estimated; build the task with more --reference-samples or a larger --tau",
                     essEstimate.mean(), m, settings.essWarning()));
-        return new Result(policy.name(), metrics, warnings, new Details(rewards, logZ, task.poolRewards(), weights, ess));
+        return new Result(policy.name(), metrics, warnings, new Details(rewards, logZ, task.poolRewards(), weights, ess), samples);
     }
 
     static Estimate perPromptMean(double[][] x) {

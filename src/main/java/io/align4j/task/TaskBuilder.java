@@ -44,8 +44,9 @@ import java.util.SplittableRandom;
  * the same seed gives identical files.
  */
 public final class TaskBuilder {
-    static final String TASK_FILE = "task.json";
-    static final String TRAIN_PROMPTS = "prompts_train.jsonl";
+    /** Written last, atomically: a folder with this file holds a complete task. */
+    public static final String TASK_FILE = "task.json";
+    public static final String TRAIN_PROMPTS = "prompts_train.jsonl";
     static final String EVAL_PROMPTS = "prompts_eval.jsonl";
     public static final String PAIRS = "pairs.jsonl";
     static final String REFERENCE_POOL = "reference_pool.jsonl";
@@ -96,11 +97,21 @@ public final class TaskBuilder {
             meta.put("labels", summary);
             meta.put("files", Map.of("train_prompts", TRAIN_PROMPTS, "eval_prompts", EVAL_PROMPTS, "pairs", PAIRS,
                     "reference_pool", REFERENCE_POOL));
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-                    .writeValue(out.resolve(TASK_FILE).toFile(), meta);
+            byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                    .writeValueAsBytes(meta);
+            io.align4j.util.AtomicFiles.write(out.resolve(TASK_FILE), channel -> io.align4j.util.AtomicFiles.writeFully(channel, java.nio.ByteBuffer.wrap(json)));
             return summary;
         } catch (IOException e) {
             throw new UncheckedIOException("writing task to " + out, e);
+        }
+    }
+
+    /** The label statistics a complete task folder's {@value #TASK_FILE} records. */
+    public static Summary readSummary(Path dir) {
+        try {
+            return new ObjectMapper().treeToValue(new ObjectMapper().readTree(dir.resolve(TASK_FILE).toFile()).get("labels"), Summary.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + dir.resolve(TASK_FILE), e);
         }
     }
 

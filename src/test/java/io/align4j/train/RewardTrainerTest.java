@@ -218,6 +218,27 @@ class RewardTrainerTest {
         }
     }
 
+    /** Labels drawn from σ(α*·d) give back α* from the likelihood-weight fit, within 3 standard errors. */
+    @Test
+    void likelihoodWeightFitRecoversTheLabellersWeight() {
+        Random random = new Random(11);
+        int n = 20_000;
+        double trueAlpha = 0.1;
+        double[] chosen = new double[n], rejected = new double[n];
+        double fisher = 0;
+        for (int i = 0; i < n; i++) {
+            double a = -80 + 17 * random.nextGaussian(), b = -80 + 17 * random.nextGaussian();
+            double p = 1 / (1 + Math.exp(-trueAlpha * (a - b)));
+            boolean aWins = random.nextDouble() < p;
+            chosen[i] = aWins ? a : b;
+            rejected[i] = aWins ? b : a;
+            fisher += (a - b) * (a - b) * p * (1 - p);
+        }
+        double se = 1 / Math.sqrt(fisher);
+        assertEquals(trueAlpha, RewardTrainer.likelihoodWeightFit(chosen, rejected), 3 * se);
+        assertEquals(10, RewardTrainer.likelihoodWeightFit(new double[] {-1, -2}, new double[] {-3, -5}), 0, "separable pairs hit the cap");
+    }
+
     private static int[] ids(Random random, int length) {
         int[] out = new int[length];
         for (int i = 0; i < length; i++) out[i] = 3 + random.nextInt(509);
