@@ -69,11 +69,6 @@ public record HubSettings(String endpoint, List<Path> searchPath, Path cacheRoot
                 Duration.ofSeconds(20), Duration.ofSeconds(60), progress);
     }
 
-    /** The same settings with another endpoint (tests point it at a local server). */
-    public HubSettings withEndpoint(String newEndpoint) {
-        return new HubSettings(newEndpoint, searchPath, cacheRoot, offline, offlineReason, connectTimeout, requestTimeout, progress);
-    }
-
     private static boolean nonBlank(String s) {
         return s != null && !s.isBlank();
     }

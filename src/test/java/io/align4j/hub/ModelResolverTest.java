@@ -125,6 +125,8 @@ class ModelResolverTest {
         ResolvedModel second = new ModelResolver(settings(Map.of())).resolveStories260K(null);
         assertEquals(ResolvedModel.Source.CACHE, second.source());
         assertEquals(expectedFolder, second.folder());
+        assertEquals(ResolvedModel.Source.CACHE, new ModelResolver(settings(Map.of("HF_HUB_OFFLINE", "1"))).resolveStories260K(null).source(),
+                "offline mode still finds the cache");
         assertEquals(4, requests.get(), "the cached files are used without asking the server");
     }
 
