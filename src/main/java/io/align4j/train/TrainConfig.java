@@ -11,7 +11,10 @@ import java.util.Map;
  */
 public class TrainConfig {
     // what to train on
-    /** Pairwise objective: dpo, cdpo, robust, hinge, ipo, simpo, pmle, mio; {@code sft} and {@code bt} for those trainers. */
+    /**
+     * Pairwise objective: dpo, cdpo, robust, hinge, ipo, simpo, pmle, mio; online: pd, rebel,
+     * rlhf, rkl; {@code sft} and {@code bt} for those trainers.
+     */
     public String objective = "dpo";
     /** Model folder (Hugging Face) or llama2.c .bin; null = stories260K from the shared data. */
     public String model;
@@ -46,6 +49,42 @@ public class TrainConfig {
     public boolean rewardLikelihoodTerm = false;
     /** Samples per prompt for the on-policy KL term of PMLE when its beta is positive. */
     public int klSamples = 2;
+    /** Preference distillation: z uses ln π_θ − ln π_t (the sampling policy) instead of ln π_θ; null = off. */
+    public Boolean ratioToSampling;
+    /** Preference distillation: β shapes the scores, R̂ − β(ln π_t − ln π_0), instead of an explicit KL term; null = off. */
+    public Boolean klAsShaping;
+
+    // online methods (pd, rebel, rlhf, rkl): each step samples from the current policy
+    /** Prompt file of the online methods (prompt-only JSONL, or the prompts of a preference file). */
+    public String prompts;
+    /** Reward of the samples: a reward-model folder ({@code align4j reward}), or {@code gold} for the tinystories-happy judge. */
+    public String rewardModel;
+    /** rlhf and rkl: {@code ppo} (value head, GAE, clipped surrogate) or {@code rloo} (leave-one-out baseline, no value head). */
+    public String estimator = "ppo";
+    /** Responses sampled per prompt by rlhf and rkl (pd and rebel always sample a pair). */
+    public int samplesPerPrompt = 4;
+    /** Longest sampled response in tokens. */
+    public int maxNewTokens = 48;
+    /**
+     * Suppress BOS and EOS while sampling, so every response has exactly {@link #maxNewTokens}
+     * tokens (as the tinystories-happy evaluation samples).
+     */
+    public boolean fixedLength = false;
+    public double samplingTemperature = 1.0;
+    /** Passes over each rollout (PPO epochs; PD's inner epochs). */
+    public int innerEpochs = 4;
+    /** Mini-batches each rollout is cut into per inner epoch; updates per step = inner_epochs × mini_batches. */
+    public int miniBatches = 2;
+    /** PPO ratio clip ε. */
+    public double clipRange = 0.2;
+    /** PPO value clip around the rollout's values. */
+    public double clipRangeValue = 0.2;
+    public double gaeLambda = 0.95;
+    public double discount = 1.0;
+    /** Weight of the value loss in the PPO loss. */
+    public double valueCoef = 0.1;
+    /** Held-out prompts sampled per online evaluation (the first ones of the held-out split). */
+    public int evalPrompts = 64;
 
     // optimisation
     public double learningRate = 1e-4;
@@ -108,6 +147,8 @@ public class TrainConfig {
         if (eta != null) p.put("eta", eta);
         if (margin != null) p.put("margin", margin);
         if (lengthNormalised != null) p.put("length_normalised", lengthNormalised);
+        if (ratioToSampling != null) p.put("ratio_to_sampling", ratioToSampling);
+        if (klAsShaping != null) p.put("kl_as_shaping", klAsShaping);
         return p;
     }
 }

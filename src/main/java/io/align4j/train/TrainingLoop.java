@@ -42,6 +42,8 @@ public final class TrainingLoop {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String TRAINER_STATE = "trainer_state.json";
     static final String OPTIMIZER_STATE = "optimizer.safetensors";
+    /** Trained parameters that are not part of the model, e.g. a value head. */
+    public static final String AUXILIARY_STATE = "auxiliary.safetensors";
 
     /** What is trained and how its loss is computed. */
     public interface Task {
@@ -53,10 +55,48 @@ public final class TrainingLoop {
 
         /** Held-out metrics (computed without gradients); empty when there is no held-out data. */
         Map<String, Double> evaluate(NDManager manager);
+
+        /**
+         * Optimiser updates per step. An online task's step is one rollout (sampling and
+         * scoring the step's prompts) followed by this many updates on mini-batches of it, so
+         * checkpoints fall on rollout boundaries and a resumed run samples afresh exactly where
+         * the uninterrupted run did. Offline tasks take one update per step.
+         */
+        default int updatesPerStep() { return 1; }
+
+        /**
+         * Work done once per step before its updates, with arrays that must outlive the updates
+         * in {@code step}: an online task samples and scores its rollout here, drawing every
+         * sample from {@code seed}. Returns the step's metrics that do not depend on the update.
+         */
+        default Map<String, Double> beginStep(NDManager step, int[] examples, long seed) { return Map.of(); }
+
+        /** Loss of update {@code update} (0-based) of a step; offline tasks have only update 0. */
+        default ObjectiveOutput loss(NDManager step, int[] examples, long seed, int update) {
+            return loss(step, examples, seed);
+        }
     }
 
-    /** Parameters being trained, with what a checkpoint needs to write them as a model. */
-    public record Trainable(ModelConfig config, Map<String, NDArray> parameters, List<Path> tokenizerFiles) {}
+    /**
+     * Parameters being trained, with what a checkpoint needs to write them as a model, and
+     * {@code auxiliary} parameters trained alongside that are not part of the model (a PPO value
+     * head): they are saved beside it in {@value #AUXILIARY_STATE}, their optimiser moments with
+     * the model's.
+     */
+    public record Trainable(ModelConfig config, Map<String, NDArray> parameters, List<Path> tokenizerFiles,
+                            Map<String, NDArray> auxiliary) {
+        public Trainable(ModelConfig config, Map<String, NDArray> parameters, List<Path> tokenizerFiles) {
+            this(config, parameters, tokenizerFiles, Map.of());
+        }
+
+        /** Model and auxiliary parameters together: what the optimiser updates. */
+        Map<String, NDArray> all() {
+            if (auxiliary.isEmpty()) return parameters;
+            Map<String, NDArray> all = new LinkedHashMap<>(parameters);
+            all.putAll(auxiliary);
+            return all;
+        }
+    }
 
     public record Result(long steps, Map<String, Double> lastMetrics, Map<String, Double> evalMetrics, Path output) {}
 
@@ -68,6 +108,12 @@ public final class TrainingLoop {
     /** The parameters saved in the newest complete checkpoint of {@code output}, if any. */
     public static java.util.Optional<Path> latestCheckpoint(Path output, int keepLast) {
         return new Checkpoints(output, keepLast).latest();
+    }
+
+    /** The auxiliary parameters saved in a checkpoint (empty when it has none), owned by {@code manager}. */
+    public static Map<String, NDArray> readAuxiliary(Path checkpoint, NDManager manager) throws IOException {
+        Path file = checkpoint.resolve(AUXILIARY_STATE);
+        return Files.exists(file) ? SafeTensors.read(file, manager) : Map.of();
     }
 
     /**
@@ -89,7 +135,7 @@ public final class TrainingLoop {
         if (task.trainSize() == 0) throw new UserError("no training examples left after reading and tokenizing " + config.data);
         var schedule = new LearningRateSchedule(LearningRateSchedule.parseKind(config.schedule), config.learningRate,
                 config.warmupSteps, (int) totalSteps);
-        Map<String, NDArray> params = trainable.parameters();
+        Map<String, NDArray> params = trainable.all();
         for (NDArray p : params.values()) p.setRequiresGradient(true);
         AdamW adam = new AdamW(manager, config.adamBeta1, config.adamBeta2, config.adamEpsilon, config.weightDecay);
 
@@ -106,37 +152,45 @@ public final class TrainingLoop {
             ProgressBar bar = new ProgressBar(config.objective, step, totalSteps, System.err);
             while (step < totalSteps) {
                 Map<String, Double> stepMetrics = new LinkedHashMap<>();
-                try (NDManager sm = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    for (int micro = 0; micro < config.gradientAccumulation; micro++) {
-                        int[] batch = order.slice(step * perStep + (long) micro * config.batchSize, config.batchSize);
-                        ObjectiveOutput o = task.loss(sm, batch, config.seed * 1_000_003L + step);
-                        Map<String, Double> values = o.values();
-                        double loss = values.get("loss");
-                        if (!Double.isFinite(loss))
-                            throw new DivergedError("step " + (step + 1) + ": loss is " + loss + " on the batch of training examples "
-                                    + Arrays.toString(batch) + "; the last good checkpoint is "
-                                    + checkpoints.latest().map(Path::toString).orElse("none")
-                                    + " (lower learning_rate or raise max_grad_norm clipping)");
-                        gc.backward(ScalarOps.div(o.loss(), config.gradientAccumulation));
-                        values.forEach((k, v) -> stepMetrics.merge(k, v / config.gradientAccumulation, Double::sum));
-                    }
-                    double gradNorm = GradientClipping.clipGlobalNorm(params, config.maxGradNorm);
-                    if (!Double.isFinite(gradNorm))
-                        throw new DivergedError("step " + (step + 1) + ": gradient norm is " + gradNorm
-                                + " (non-finite gradients: " + nonFiniteGradients(params) + ", non-finite parameters: "
-                                + nonFinite(params) + "); the last good checkpoint is "
-                                + checkpoints.latest().map(Path::toString).orElse("none"));
+                long seed = config.seed * 1_000_003L + step;
+                int updates = task.updatesPerStep();
+                try (NDManager sm = manager.newSubManager()) {
+                    stepMetrics.putAll(task.beginStep(sm, order.slice(step * perStep, perStep), seed));
                     double lr = schedule.at(step);
-                    adam.step(params, lr);
-                    Gradients.zero(params);
-                    stepMetrics.put("grad_norm", gradNorm);
+                    for (int update = 0; update < updates; update++) {
+                        try (NDManager um = sm.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            for (int micro = 0; micro < config.gradientAccumulation; micro++) {
+                                int[] batch = order.slice(step * perStep + (long) micro * config.batchSize, config.batchSize);
+                                ObjectiveOutput o = task.loss(um, batch, seed, update);
+                                Map<String, Double> values = o.values();
+                                double loss = values.get("loss");
+                                if (!Double.isFinite(loss))
+                                    throw new DivergedError("step " + (step + 1) + ": loss is " + loss + " on the batch of training examples "
+                                            + Arrays.toString(batch) + "; the last good checkpoint is "
+                                            + checkpoints.latest().map(Path::toString).orElse("none")
+                                            + " (lower learning_rate or raise max_grad_norm clipping)");
+                                gc.backward(ScalarOps.div(o.loss(), config.gradientAccumulation));
+                                double share = (double) config.gradientAccumulation * updates;
+                                values.forEach((k, v) -> stepMetrics.merge(k, v / share, Double::sum));
+                            }
+                            double gradNorm = GradientClipping.clipGlobalNorm(params, config.maxGradNorm);
+                            if (!Double.isFinite(gradNorm))
+                                throw new DivergedError("step " + (step + 1) + ": gradient norm is " + gradNorm
+                                        + " (non-finite gradients: " + nonFiniteGradients(params) + ", non-finite parameters: "
+                                        + nonFinite(params) + "); the last good checkpoint is "
+                                        + checkpoints.latest().map(Path::toString).orElse("none"));
+                            adam.step(params, lr);
+                            Gradients.zero(params);
+                            stepMetrics.merge("grad_norm", gradNorm / updates, Double::sum);
+                        }
+                    }
                     stepMetrics.put("learning_rate", lr);
                 }
                 step++;
                 stepMetrics.put("epoch", (double) step * perStep / task.trainSize());
                 last = stepMetrics;
                 if (step % Math.max(1, config.logEvery) == 0 || step == totalSteps) metrics.log(step, stepMetrics);
-                bar.update(step, pick(stepMetrics, "loss", "ppl", "accuracy", "rewards/margins", "rewards/accuracies"));
+                bar.update(step, pick(stepMetrics, "loss", "ppl", "accuracy", "rewards/margins", "rewards/accuracies", "rewards/mean"));
                 boolean end = step == totalSteps;
                 boolean stopping = config.stopAfterSteps > 0 && step - firstStep >= config.stopAfterSteps;
                 if ((config.evalEvery > 0 && step % config.evalEvery == 0) || end) {
@@ -165,6 +219,7 @@ public final class TrainingLoop {
         adam.firstMoments().forEach((k, v) -> moments.put("m." + k, v));
         adam.secondMoments().forEach((k, v) -> moments.put("v." + k, v));
         if (!moments.isEmpty()) SafeTensors.write(folder.resolve(OPTIMIZER_STATE), moments);
+        if (!t.auxiliary().isEmpty()) SafeTensors.write(folder.resolve(AUXILIARY_STATE), t.auxiliary());
         ObjectNode state = JSON.createObjectNode();
         state.put("step", step);
         state.put("optimizer_step", adam.stepCount());

@@ -1,0 +1,183 @@
+package io.align4j.train;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.align4j.generate.Generation;
+import io.align4j.generate.Sampler;
+import io.align4j.generate.SamplingConfig;
+import io.align4j.model.CausalLM;
+import io.align4j.model.ResponseBatch;
+import io.align4j.model.SequenceScorer;
+import io.align4j.objective.ObjectiveOutput;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The part every online method shares: each step samples {@code k} responses to each of its
+ * prompts from the current policy (the batched KV-cache {@link Sampler}, which also returns the
+ * sampling policy's per-token log-probs, so π_t costs no extra forward), scores them with a
+ * {@link RewardSource}, computes {@code ln π_0} with one reference forward, and then takes
+ * {@code innerEpochs × miniBatches} optimiser updates on mini-batches of whole prompt groups.
+ *
+ * <p>All randomness comes from the step's seed: the samples (the sampler gives row r its own
+ * stream of the seed) and the mini-batch order of inner epoch e (a shuffle by
+ * {@code Random(seed, e)}), so a run resumed at a rollout boundary repeats the uninterrupted one.
+ *
+ * <p>Metrics of each rollout: {@code rewards/mean} (the reward source's mean score),
+ * {@code objective/kl} (mean of {@code ln π_t(a) − ln π_0(a)} over the samples, the sequence KL
+ * to the reference), {@code objective/entropy} (mean of {@code −ln π_t(a)}, the sequence
+ * entropy), {@code response_length}. Held-out: the same on one sample of each of the first
+ * {@code eval_prompts} held-out prompts, with a fixed seed.
+ */
+public abstract class OnlineTask implements TrainingLoop.Task {
+    /** Rows per sampler call in the held-out evaluation. */
+    private static final int EVAL_BATCH = 64;
+
+    protected final CausalLM policy, reference;
+    protected final RewardSource reward;
+    private final List<int[]> train, eval;
+    protected final int padId;
+    private final SamplingConfig sampling;
+    protected final int samplesPerPrompt;
+    private final int innerEpochs, miniBatches, evalPrompts;
+    private final long evalSeed;
+    private Rollout current;
+
+    /**
+     * One rollout; row {@code g·k + j} is sample j of prompt group g.
+     *
+     * @param tokenLogProbs [row][t] ln π_t of each sampled token
+     * @param logProbs      [row] ln π_t(a|x)
+     * @param refLogProbs   [row] ln π_0(a|x)
+     * @param scores        [row] the reward source's score
+     */
+    protected record Rollout(List<int[]> prompts, List<int[]> responses, double[][] tokenLogProbs,
+                             double[] logProbs, double[] refLogProbs, double[] scores, int groups) {}
+
+    protected OnlineTask(CausalLM policy, CausalLM reference, RewardSource reward, List<int[]> train, List<int[]> eval,
+                         int padId, int[] stopIds, int[] suppressIds, int samplesPerPrompt, TrainConfig c) {
+        this.policy = policy;
+        this.reference = reference;
+        this.reward = reward;
+        this.train = train;
+        this.eval = eval;
+        this.padId = padId;
+        this.sampling = new SamplingConfig(c.samplingTemperature, 0, 1, c.maxNewTokens, stopIds, suppressIds, c.seed);
+        this.samplesPerPrompt = samplesPerPrompt;
+        this.innerEpochs = c.innerEpochs;
+        this.miniBatches = c.miniBatches;
+        this.evalPrompts = c.evalPrompts;
+        this.evalSeed = c.seed ^ 0x5DEECE66DL;
+    }
+
+    @Override
+    public int trainSize() { return train.size(); }
+
+    @Override
+    public int updatesPerStep() { return innerEpochs * miniBatches; }
+
+    /** Samples, scores and prepares the rollout of the step's prompts. */
+    @Override
+    public Map<String, Double> beginStep(NDManager step, int[] examples, long seed) {
+        List<int[]> prompts = new ArrayList<>(examples.length);
+        for (int e : examples) prompts.add(train.get(e));
+        current = rollout(step, prompts, samplesPerPrompt, sampling.withSeed(seed));
+        Map<String, Double> metrics = rolloutMetrics(current);
+        metrics.putAll(prepare(step, current));
+        return metrics;
+    }
+
+    /** The loss of update {@code update} on its mini-batch of the current rollout. */
+    @Override
+    public ObjectiveOutput loss(NDManager m, int[] examples, long seed, int update) {
+        if (current == null) throw new IllegalStateException("loss before beginStep");
+        int epoch = update / miniBatches, part = update % miniBatches;
+        List<Integer> order = new ArrayList<>(current.groups());
+        for (int g = 0; g < current.groups(); g++) order.add(g);
+        Collections.shuffle(order, new Random(seed * 7919L + 104_729L * (epoch + 1)));
+        int from = part * current.groups() / miniBatches, to = (part + 1) * current.groups() / miniBatches;
+        int[] rows = new int[(to - from) * samplesPerPrompt];
+        for (int i = from, r = 0; i < to; i++)
+            for (int j = 0; j < samplesPerPrompt; j++) rows[r++] = order.get(i) * samplesPerPrompt + j;
+        return update(m, current, rows);
+    }
+
+    /** An online step has its own updates; the one-update form is update 0 of a fresh step. */
+    @Override
+    public ObjectiveOutput loss(NDManager step, int[] examples, long seed) {
+        return loss(step, examples, seed, 0);
+    }
+
+    @Override
+    public Map<String, Double> evaluate(NDManager manager) {
+        int n = Math.min(evalPrompts, eval.size());
+        if (n == 0) return Map.of();
+        Map<String, Double> sums = new LinkedHashMap<>();
+        for (int from = 0, chunk = 0; from < n; from += EVAL_BATCH, chunk++) {
+            int to = Math.min(n, from + EVAL_BATCH);
+            double share = (double) (to - from) / n;
+            try (NDManager m = manager.newSubManager()) {
+                Rollout r = rollout(m, eval.subList(from, to), 1, sampling.withSeed(evalSeed + chunk));
+                rolloutMetrics(r).forEach((k, v) -> sums.merge(k, v * share, Double::sum));
+            }
+        }
+        return sums;
+    }
+
+    /** Work on a fresh rollout before its updates (advantages, values); returns its metrics. */
+    protected abstract Map<String, Double> prepare(NDManager step, Rollout rollout);
+
+    /** Differentiable loss of the rollout's {@code rows} (whole prompt groups, in order). */
+    protected abstract ObjectiveOutput update(NDManager m, Rollout rollout, int[] rows);
+
+    /** Responses sampled per prompt, scored, with their reference log-probs; no gradients recorded. */
+    protected Rollout rollout(NDManager m, List<int[]> groupPrompts, int k, SamplingConfig config) {
+        List<int[]> prompts = new ArrayList<>(groupPrompts.size() * k);
+        for (int[] p : groupPrompts) for (int j = 0; j < k; j++) prompts.add(p);
+        try (NoGradient noGrad = new NoGradient()) {
+            List<Generation> samples = Sampler.generate(policy, prompts, config);
+            List<int[]> responses = samples.stream().map(Generation::tokens).toList();
+            double[][] tokenLogProbs = samples.stream().map(Generation::logProbs).toArray(double[][]::new);
+            double[] logProbs = samples.stream().mapToDouble(Generation::sequenceLogProb).toArray();
+            ResponseBatch batch = ResponseBatch.rightPadded(m, prompts, responses, padId);
+            double[] ref = SequenceScorer.sequenceLogProbs(reference, batch).toType(DataType.FLOAT64, false).toDoubleArray();
+            double[] scores = reward.score(prompts, responses);
+            return new Rollout(prompts, responses, tokenLogProbs, logProbs, ref, scores, groupPrompts.size());
+        }
+    }
+
+    private static Map<String, Double> rolloutMetrics(Rollout r) {
+        int n = r.scores().length;
+        double score = 0, kl = 0, entropy = 0, length = 0;
+        for (int i = 0; i < n; i++) {
+            score += r.scores()[i];
+            kl += r.logProbs()[i] - r.refLogProbs()[i];
+            entropy -= r.logProbs()[i];
+            length += r.responses().get(i).length;
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("rewards/mean", score / n);
+        m.put("objective/kl", kl / n);
+        m.put("objective/entropy", entropy / n);
+        m.put("response_length", length / n);
+        return m;
+    }
+
+    /** Selects {@code rows} of a per-row array. */
+    protected static double[] pick(double[] values, int[] rows) {
+        double[] out = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) out[i] = values[rows[i]];
+        return out;
+    }
+
+    /** Selects {@code rows} of a per-row list. */
+    protected static <T> List<T> pick(List<T> values, int[] rows) {
+        List<T> out = new ArrayList<>(rows.length);
+        for (int r : rows) out.add(values.get(r));
+        return out;
+    }
+}

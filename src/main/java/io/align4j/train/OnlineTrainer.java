@@ -1,0 +1,154 @@
+package io.align4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.align4j.data.ChatTemplate;
+import io.align4j.data.DatasetRead;
+import io.align4j.data.EvalSplit;
+import io.align4j.data.OnError;
+import io.align4j.data.PromptDatasets;
+import io.align4j.data.PromptExample;
+import io.align4j.model.CausalLM;
+import io.align4j.model.Models;
+import io.align4j.model.RewardModel;
+import io.align4j.model.io.ModelLoader;
+import io.align4j.objective.Objectives;
+import io.align4j.objective.ShapedReward;
+import io.align4j.tokenizer.TextTokenizer;
+import io.align4j.util.UserError;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * {@code align4j train --objective pd|rebel|rlhf|rkl}: the online methods, which sample from the
+ * current policy at every step ({@link PairOnlineTask} for PD and REBEL,
+ * {@link PolicyGradientTask} for RLHF and RKL with PPO or RLOO), on the shared
+ * {@link TrainingLoop}: one step is one rollout of {@code batch_size} prompts followed by
+ * {@code inner_epochs × mini_batches} optimiser updates; checkpoints fall between rollouts and
+ * carry PPO's value head ({@value TrainingLoop#AUXILIARY_STATE}) and its optimiser moments.
+ */
+public final class OnlineTrainer {
+    /** The objectives this trainer runs. */
+    public static final Set<String> OBJECTIVES = Set.of("pd", "rebel", "rlhf", "rkl");
+    /** The value of {@code reward_model} that selects the gold judge of tinystories-happy. */
+    public static final String GOLD = "gold";
+
+    private OnlineTrainer() {}
+
+    public static boolean isOnline(String objective) { return OBJECTIVES.contains(objective); }
+
+    public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
+        if (!isOnline(c.objective)) throw new UserError("objective '" + c.objective + "' is not an online method " + OBJECTIVES);
+        if (c.prompts == null) throw new UserError("objective " + c.objective + " samples from prompts: set prompts (--prompts FILE)");
+        if (c.rewardModel == null)
+            throw new UserError("objective " + c.objective + " needs a reward: --reward-model DIR or --reward gold");
+        if (c.gradientAccumulation != 1)
+            throw new UserError("online methods cut each rollout into mini_batches; gradient_accumulation must be 1, was " + c.gradientAccumulation);
+        if (c.innerEpochs < 1 || c.miniBatches < 1 || c.miniBatches > c.batchSize)
+            throw new UserError("need inner_epochs >= 1 and 1 <= mini_batches <= batch_size (got " + c.innerEpochs + ", "
+                    + c.miniBatches + ", " + c.batchSize + ")");
+        if (c.maxNewTokens < 1) throw new UserError("max_new_tokens must be >= 1, was " + c.maxNewTokens);
+        boolean pairwise = c.objective.equals("pd") || c.objective.equals("rebel");
+        PolicyGradientTask.Estimator estimator = estimator(c.estimator);
+        if (!pairwise && c.samplesPerPrompt < 2 && estimator == PolicyGradientTask.Estimator.RLOO)
+            throw new UserError("estimator rloo needs samples_per_prompt >= 2, was " + c.samplesPerPrompt);
+        if (!pairwise && c.samplesPerPrompt < 1) throw new UserError("samples_per_prompt must be >= 1, was " + c.samplesPerPrompt);
+
+        Path modelPath = RunStart.model(c), tokenizerPath = RunStart.tokenizer(c);
+        try (NDManager manager = NDManager.newBaseManager();
+             ModelLoader.LoadedModel start = ModelLoader.load(modelPath, tokenizerPath, manager)) {
+            TextTokenizer tok = start.tokenizer();
+            List<int[]> train = new ArrayList<>(), eval = new ArrayList<>();
+            readPrompts(c, tok, train, eval, log);
+            if (train.isEmpty()) throw new UserError("no training prompts in " + c.prompts);
+            CausalLM reference = c.reference == null ? Models.frozenCopy(start.model(), manager)
+                    : ModelLoader.load(Path.of(c.reference), tokenizerPath, manager).model();
+            Optional<Path> checkpoint = RunStart.resumeFrom(c);
+            CausalLM policy = RunStart.modelToTrain(checkpoint, start.model(), manager);
+            RewardSource reward = GOLD.equals(c.rewardModel) ? RewardSource.gold(tok)
+                    : RewardSource.model(RewardModel.load(Path.of(c.rewardModel), manager), tok);
+            int[] suppress = c.fixedLength ? new int[] {tok.bosId(), tok.eosId()} : new int[] {tok.bosId()};
+            int[] stop = c.fixedLength ? new int[0] : tok.stopIds();
+            List<Path> tokenizerFiles = ModelLoader.tokenizerFiles(modelPath, tokenizerPath);
+
+            TrainingLoop.Trainable trainable;
+            OnlineTask task;
+            if (pairwise) {
+                var objective = Objectives.create(c.objective, c.objectiveParams());
+                task = new PairOnlineTask(policy, reference, reward, objective, train, eval, tok.padId(), stop, suppress, c);
+                trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(), tokenizerFiles);
+            } else {
+                ShapedReward shaping = shaping(c);
+                ValueHead head = null;
+                if (estimator == PolicyGradientTask.Estimator.PPO) {
+                    head = checkpoint.isPresent() ? ValueHead.of(TrainingLoop.readAuxiliary(checkpoint.get(), manager))
+                            : ValueHead.zeros(reference.config().dim(), manager);
+                }
+                task = new PolicyGradientTask(policy, reference, reward, shaping, estimator, head, train, eval,
+                        tok.padId(), stop, suppress, c);
+                Map<String, NDArray> auxiliary = head == null ? Map.of() : head.parameters();
+                trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(), tokenizerFiles, auxiliary);
+            }
+            log.accept(String.format(Locale.ROOT, "training %s%s online on %d prompts (%d held out), reward %s",
+                    c.objective, pairwise ? "" : " (" + c.estimator + ")", train.size(), eval.size(), c.rewardModel));
+            return TrainingLoop.run(c, trainable, task, manager, log);
+        }
+    }
+
+    /** β and γ of RLHF (γ = 0; a γ is an error) and RKL, defaults those of {@link ShapedReward}. */
+    static ShapedReward shaping(TrainConfig c) {
+        ShapedReward defaults = new ShapedReward();
+        Set<String> allowed = c.objective.equals("rlhf") ? Set.of("beta") : Set.of("beta", "gamma");
+        for (String key : c.objectiveParams().keySet())
+            if (!allowed.contains(key))
+                throw new UserError("objective " + c.objective + ": unknown hyper-parameter '" + key + "' (known: " + allowed + ")");
+        double beta = c.beta != null ? c.beta : defaults.beta();
+        if (!(beta >= 0)) throw new UserError("beta must be >= 0, was " + beta);
+        if (c.objective.equals("rlhf")) return ShapedReward.rlhf(beta);
+        double gamma = c.gamma != null ? c.gamma : defaults.gamma();
+        if (!(gamma >= 0)) throw new UserError("gamma must be >= 0, was " + gamma);
+        return ShapedReward.reverseKl(beta, gamma);
+    }
+
+    static PolicyGradientTask.Estimator estimator(String name) {
+        return switch (name == null ? "ppo" : name.toLowerCase(Locale.ROOT)) {
+            case "ppo" -> PolicyGradientTask.Estimator.PPO;
+            case "rloo" -> PolicyGradientTask.Estimator.RLOO;
+            default -> throw new UserError("estimator '" + name + "': expected ppo or rloo");
+        };
+    }
+
+    /**
+     * Prompt ids (BOS, then the rendered prompt; over {@code max_prompt_length} tokens the end is
+     * kept after BOS), split by {@code eval_prompts}' file or the content hash.
+     */
+    static void readPrompts(TrainConfig c, TextTokenizer tok, List<int[]> train, List<int[]> eval, Consumer<String> log) {
+        OnError onError = OnError.parse(c.onError);
+        ChatTemplate template = ChatTemplate.forTokenizer(tok);
+        DatasetRead<PromptExample> read = PromptDatasets.read(Path.of(c.prompts), onError);
+        log.accept(read.summary());
+        for (PromptExample p : read.examples()) {
+            boolean held = c.evalData == null && EvalSplit.isEval(p, c.evalFraction);
+            (held ? eval : train).add(encode(p, template, tok, c.maxPromptLength));
+        }
+        if (c.evalData != null)
+            for (PromptExample p : PromptDatasets.read(Path.of(c.evalData), onError).examples())
+                eval.add(encode(p, template, tok, c.maxPromptLength));
+    }
+
+    private static int[] encode(PromptExample p, ChatTemplate template, TextTokenizer tok, int maxLength) {
+        int[] ids = tok.encode(p.render(template), true, false);
+        if (ids.length <= maxLength || maxLength < 2) return ids;
+        int[] kept = new int[maxLength];
+        kept[0] = ids[0];
+        System.arraycopy(ids, ids.length - (maxLength - 1), kept, 1, maxLength - 1);
+        return kept;
+    }
+}

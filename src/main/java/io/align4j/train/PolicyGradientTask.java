@@ -1,0 +1,218 @@
+package io.align4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.align4j.model.CausalLM;
+import io.align4j.model.ResponseBatch;
+import io.align4j.model.SequenceScorer;
+import io.align4j.objective.ObjectiveOutput;
+import io.align4j.objective.Ppo;
+import io.align4j.objective.Rloo;
+import io.align4j.objective.ShapedReward;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * RLHF ({@code γ = 0}) and reverse-KL minimisation on k samples per prompt, maximising the
+ * specification's sequence-level shaped reward
+ * {@code r(x,a) = R̂(x,a) − β (ln π_t(a|x) − ln π_0(a|x)) − γ ln π_t(a|x)} ({@link ShapedReward},
+ * computed once per rollout from the sampler's log-probs of π_t), with one of two estimators:
+ *
+ * <ul>
+ *   <li><b>PPO</b>: r sits on the last response token ({@link Ppo#terminalRewards}), GAE against
+ *       the {@link ValueHead}'s values gives per-token advantages (whitened over the rollout's
+ *       tokens, as TRL and OpenAI's PPO do) and returns; each update is the clipped surrogate
+ *       with {@code ρ_t = π_θ/π_t} per token plus the clipped value loss
+ *       ({@link Ppo#loss}).</li>
+ *   <li><b>RLOO</b>: the leave-one-out advantage of each sample's r among its prompt's k
+ *       ({@link Rloo#advantages}), in the same clipped surrogate at the sequence level (so the
+ *       inner epochs after the first stay near the sampling policy), without a value head.</li>
+ * </ul>
+ *
+ * Metrics per update: {@code loss/policy}, {@code loss/value} (PPO), {@code clipfrac},
+ * {@code approx_kl}, {@code ratio/max_deviation} (max |ρ − 1|), {@code entropy} (mean
+ * next-token entropy of π_θ on the samples); per rollout: {@code objective/rlhf_reward} (mean
+ * shaped reward) with the {@link OnlineTask} metrics.
+ */
+public final class PolicyGradientTask extends OnlineTask {
+    /** The two estimators of the policy gradient. */
+    public enum Estimator { PPO, RLOO }
+
+    private final ShapedReward shaping;
+    private final Estimator estimator;
+    private final Ppo ppo;
+    private final ValueHead valueHead;
+
+    // the current rollout, response-aligned: column j of row b is response token j
+    private int width;
+    private double[][] mask, oldLogProbs, oldValues, advantages, returns;
+    private float[][] features;
+    private double[] sequenceAdvantages;
+
+    /** @param valueHead the critic for PPO; null for RLOO */
+    public PolicyGradientTask(CausalLM policy, CausalLM reference, RewardSource reward, ShapedReward shaping,
+                              Estimator estimator, ValueHead valueHead, List<int[]> train, List<int[]> eval,
+                              int padId, int[] stopIds, int[] suppressIds, TrainConfig c) {
+        super(policy, reference, reward, train, eval, padId, stopIds, suppressIds, c.samplesPerPrompt, c);
+        if (estimator == Estimator.PPO && valueHead == null) throw new IllegalArgumentException("PPO needs a value head");
+        this.shaping = shaping;
+        this.estimator = estimator;
+        this.valueHead = valueHead;
+        this.ppo = new Ppo(c.clipRange, c.gaeLambda, c.discount, estimator == Estimator.PPO ? c.valueCoef : 0, c.clipRangeValue);
+    }
+
+    @Override
+    protected Map<String, Double> prepare(NDManager m, Rollout r) {
+        int rows = r.scores().length;
+        NDArray shaped = shaping.apply(m.create(r.scores()), m.create(r.logProbs()), m.create(r.refLogProbs()));
+        double[] shapedRewards = shaped.toDoubleArray();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        double mean = 0;
+        for (double v : shapedRewards) mean += v / rows;
+        metrics.put("objective/rlhf_reward", mean);
+        if (estimator == Estimator.RLOO) {
+            sequenceAdvantages = Rloo.advantages(shaped.reshape(r.groups(), samplesPerPrompt)).reshape(-1).toDoubleArray();
+            return metrics;
+        }
+        width = r.responses().stream().mapToInt(a -> a.length).max().orElse(1);
+        mask = new double[rows][width];
+        oldLogProbs = new double[rows][width];
+        for (int b = 0; b < rows; b++) {
+            int len = r.responses().get(b).length;
+            for (int j = 0; j < len; j++) mask[b][j] = 1;
+            System.arraycopy(r.tokenLogProbs()[b], 0, oldLogProbs[b], 0, len);
+        }
+        features = referenceFeatures(m, r);
+        NDArray maskNd = grid(m, mask);
+        NDArray values;
+        try (NoGradient noGrad = new NoGradient()) {
+            values = valueHead.values(features(m, features, allRows(rows))).mul(maskNd);
+        }
+        Ppo.Advantages gae = ppo.gae(Ppo.terminalRewards(shaped.toType(DataType.FLOAT32, false), maskNd), values, maskNd);
+        oldValues = rows(values);
+        returns = rows(gae.returns());
+        advantages = whitened(rows(gae.advantages()), mask);
+        double valueMean = 0, tokens = 0;
+        for (int b = 0; b < rows; b++) for (int j = 0; j < width; j++) { valueMean += oldValues[b][j]; tokens += mask[b][j]; }
+        metrics.put("val/mean", valueMean / tokens);
+        return metrics;
+    }
+
+    @Override
+    protected ObjectiveOutput update(NDManager m, Rollout r, int[] rows) {
+        ResponseBatch batch = ResponseBatch.rightPadded(m, pick(r.prompts(), rows), pick(r.responses(), rows), padId);
+        SequenceScorer.Scores s = SequenceScorer.score(policy, batch);
+        ObjectiveOutput out;
+        if (estimator == Estimator.PPO) {
+            NDArray maskNd = grid(m, select(mask, rows));
+            NDArray logProbs = s.tokenLogProbs().gather(responseIndex(m, batch, width), 1).mul(maskNd);
+            NDArray values = valueHead.values(features(m, features, rows)).mul(maskNd);
+            out = ppo.loss(logProbs, grid(m, select(oldLogProbs, rows)),
+                    new Ppo.Advantages(grid(m, select(advantages, rows)), grid(m, select(returns, rows))),
+                    values, grid(m, select(oldValues, rows)), maskNd);
+            out.metrics().put("ratio/max_deviation", maxRatioDeviation(logProbs, grid(m, select(oldLogProbs, rows)), maskNd));
+        } else {
+            Shape column = new Shape(rows.length, 1);
+            NDArray logProbs = s.sequenceLogProbs().reshape(column);
+            NDArray old = m.create(pick(r.logProbs(), rows)).toType(DataType.FLOAT32, false).reshape(column);
+            NDArray zeros = m.zeros(column, DataType.FLOAT32);
+            NDArray adv = m.create(pick(sequenceAdvantages, rows)).toType(DataType.FLOAT32, false).reshape(column);
+            out = ppo.loss(logProbs, old, new Ppo.Advantages(adv, zeros), zeros, zeros, m.ones(column, DataType.FLOAT32));
+            out.metrics().put("ratio/max_deviation", maxRatioDeviation(logProbs, old, m.ones(column, DataType.FLOAT32)));
+        }
+        Map<String, NDArray> metrics = new LinkedHashMap<>();
+        metrics.put("loss/policy", out.metrics().get("policy_loss"));
+        if (estimator == Estimator.PPO) metrics.put("loss/value", out.metrics().get("value_loss"));
+        metrics.put("clipfrac", out.metrics().get("clipfrac"));
+        metrics.put("approx_kl", out.metrics().get("approx_kl"));
+        metrics.put("ratio/max_deviation", out.metrics().get("ratio/max_deviation"));
+        metrics.put("entropy", s.tokenEntropy().stopGradient().sum().div(s.tokenCounts().sum()));
+        return new ObjectiveOutput(out.loss(), metrics);
+    }
+
+    /** max over response tokens of |exp(ln π_θ − ln π_t) − 1|. */
+    private static NDArray maxRatioDeviation(NDArray logProbs, NDArray old, NDArray mask) {
+        return logProbs.stopGradient().sub(old).exp().sub(1).abs().mul(mask).max();
+    }
+
+    /**
+     * [row][j·dim + d]: the frozen reference's final hidden state at the position that predicts
+     * response token j (prompt length − 1 + j), zero past the response.
+     */
+    private float[][] referenceFeatures(NDManager m, Rollout r) {
+        int rows = r.scores().length, dim = reference.config().dim();
+        float[][] out = new float[rows][width * dim];
+        try (NoGradient noGrad = new NoGradient(); NDManager sub = m.newSubManager()) {
+            ResponseBatch batch = ResponseBatch.rightPadded(sub, r.prompts(), r.responses(), padId);
+            NDArray hidden = reference.hidden(batch.ids(), null, null, null).toType(DataType.FLOAT32, false);
+            long t = hidden.getShape().get(1);
+            float[] h = hidden.toFloatArray();
+            for (int b = 0; b < rows; b++) {
+                int start = batch.promptLengths()[b] - 1, len = batch.responseLengths()[b];
+                System.arraycopy(h, (int) ((b * t + start) * dim), out[b], 0, len * dim);
+            }
+        }
+        return out;
+    }
+
+    private NDArray features(NDManager m, float[][] all, int[] rows) {
+        int dim = reference.config().dim();
+        float[] flat = new float[rows.length * width * dim];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(all[rows[i]], 0, flat, i * width * dim, width * dim);
+        return m.create(flat, new Shape(rows.length, width, dim));
+    }
+
+    /** int64 [B, width]: the column of the scorer's [B, T−1] arrays that holds response token j. */
+    private static NDArray responseIndex(NDManager m, ResponseBatch batch, int width) {
+        int rows = batch.promptLengths().length;
+        long last = batch.ids().getShape().get(1) - 2;
+        long[] index = new long[rows * width];
+        for (int b = 0; b < rows; b++)
+            for (int j = 0; j < width; j++) index[b * width + j] = Math.min(batch.promptLengths()[b] - 1L + j, last);
+        return m.create(index, new Shape(rows, width));
+    }
+
+    /** Advantages scaled to mean 0 and standard deviation 1 over the masked tokens, zero elsewhere. */
+    static double[][] whitened(double[][] a, double[][] mask) {
+        double n = 0, sum = 0, squares = 0;
+        for (int b = 0; b < a.length; b++)
+            for (int j = 0; j < a[b].length; j++) if (mask[b][j] != 0) { n++; sum += a[b][j]; squares += a[b][j] * a[b][j]; }
+        double mean = sum / n, std = Math.sqrt(Math.max(squares / n - mean * mean, 0));
+        double[][] out = new double[a.length][];
+        for (int b = 0; b < a.length; b++) {
+            out[b] = new double[a[b].length];
+            for (int j = 0; j < a[b].length; j++) out[b][j] = mask[b][j] * (a[b][j] - mean) / (std + 1e-8);
+        }
+        return out;
+    }
+
+    private static int[] allRows(int n) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) rows[i] = i;
+        return rows;
+    }
+
+    private static double[][] select(double[][] a, int[] rows) {
+        double[][] out = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) out[i] = a[rows[i]];
+        return out;
+    }
+
+    private static NDArray grid(NDManager m, double[][] a) {
+        int cols = a.length == 0 ? 0 : a[0].length;
+        float[] flat = new float[a.length * cols];
+        for (int b = 0; b < a.length; b++) for (int j = 0; j < cols; j++) flat[b * cols + j] = (float) a[b][j];
+        return m.create(flat, new Shape(a.length, cols));
+    }
+
+    private double[][] rows(NDArray a) {
+        float[] flat = a.toType(DataType.FLOAT32, false).toFloatArray();
+        int rows = (int) a.getShape().get(0);
+        double[][] out = new double[rows][width];
+        for (int b = 0; b < rows; b++) for (int j = 0; j < width; j++) out[b][j] = flat[b * width + j];
+        return out;
+    }
+}

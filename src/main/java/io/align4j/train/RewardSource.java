@@ -1,0 +1,39 @@
+package io.align4j.train;
+
+import io.align4j.model.RewardModel;
+import io.align4j.task.HappinessJudge;
+import io.align4j.tokenizer.TextTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What scores the online methods' samples: a trained reward model R̂, or the gold judge of
+ * {@code tinystories-happy} for oracle runs. Both see text: the prompt and response ids are
+ * decoded with the policy's tokenizer, so a reward model is fed exactly what its trainer fed it
+ * ({@link RewardModel#scoreTexts}).
+ */
+@FunctionalInterface
+public interface RewardSource {
+    /** One score per (prompt, response) row. */
+    double[] score(List<int[]> prompts, List<int[]> responses);
+
+    /** The {@link HappinessJudge} on the decoded response alone (the task's gold reward r). */
+    static RewardSource gold(TextTokenizer tokenizer) {
+        HappinessJudge judge = new HappinessJudge();
+        return (prompts, responses) -> responses.stream().mapToDouble(r -> judge.score(tokenizer.decode(r))).toArray();
+    }
+
+    /** A Bradley–Terry reward model on the decoded prompt and response texts. */
+    static RewardSource model(RewardModel model, TextTokenizer tokenizer) {
+        return (prompts, responses) -> {
+            List<String> p = new ArrayList<>(prompts.size()), r = new ArrayList<>(responses.size());
+            for (int i = 0; i < prompts.size(); i++) {
+                p.add(tokenizer.decode(prompts.get(i)));
+                r.add(tokenizer.decode(responses.get(i)));
+            }
+            try (NoGradient noGrad = new NoGradient()) {
+                return model.scoreTexts(p, r);
+            }
+        };
+    }
+}
