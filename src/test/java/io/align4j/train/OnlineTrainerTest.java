@@ -203,6 +203,7 @@ class OnlineTrainerTest {
         @Override public Map<String, NDArray> parameters() { return inner.parameters(); }
         @Override public NDManager manager() { return inner.manager(); }
         @Override public KvCache newCache() { return inner.newCache(); }
+        @Override public NDArray classifier(NDArray hidden) { return inner.classifier(hidden); }
         @Override public void close() { inner.close(); }
 
         @Override
