@@ -1,0 +1,217 @@
+package io.align4j.quickstart;
+
+import ai.djl.ndarray.NDManager;
+import io.align4j.eval.Estimate;
+import io.align4j.eval.ModelPolicy;
+import io.align4j.eval.TaskEvaluation;
+import io.align4j.model.RewardModel;
+import io.align4j.model.io.ModelLoader;
+import io.align4j.report.QuickstartMetrics;
+import io.align4j.task.HappyTask;
+import io.align4j.task.TaskBuilder;
+import io.align4j.task.TaskSettings;
+import io.align4j.tokenizer.TextTokenizer;
+import io.align4j.train.MetricsLog;
+import io.align4j.train.OnlineTrainer;
+import io.align4j.train.PreferenceTrainer;
+import io.align4j.train.RewardTrainer;
+import io.align4j.train.TrainConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code align4j quickstart}: the whole idea of the project in one run. It builds the
+ * {@code tinystories-happy} task (pairs labelled from a known target π* ∝ π_0·exp(r/τ)), trains a
+ * reward model on the pairs, aligns the same base model with each method under equal budgets,
+ * evaluates π_0 and every policy on the same held-out prompts with the same sampling seed, and
+ * writes a report.
+ *
+ * <p>Nothing is lost to an interruption: the task is built once, and every training run resumes
+ * from its newest checkpoint (a finished run is not repeated), so running the command again
+ * continues where it stopped and ends with the same numbers.
+ */
+public final class Quickstart {
+    /** Offline methods, trained on the labelled pairs. */
+    public static final List<String> OFFLINE = List.of("dpo", "pmle", "mio");
+    /** Online methods, trained on prompts with the reward model scoring their own samples. */
+    public static final List<String> ONLINE = List.of("pd", "rebel", "rlhf", "rkl");
+    /** Learning rate of every method: below it DPO and PMLE barely move in the default budget, above it they over-optimise (kl/ref 4–13 at 3e-4). */
+    static final double LEARNING_RATE = 5e-5;
+    static final long SEED = 1;
+    /** What the online trainers log besides the offline curves. */
+    static final List<String> ONLINE_CURVES = List.of("rewards/mean", "objective/kl");
+
+    private Quickstart() {}
+
+
+    /**
+     * @param model the llama2.c {@code stories260K.bin}, with {@code tok512.bin} beside it
+     * @param out   the working folder: {@code task/}, {@code runs/<method>/} and {@code report/}
+     */
+    public static QuickstartMetrics run(Path model, Path out, Budget budget, Consumer<String> log) throws IOException {
+        long start = System.nanoTime();
+        Path taskDir = out.resolve("task");
+        TaskBuilder.Summary summary = buildTask(model, taskDir, budget, log);
+        Path pairs = taskDir.resolve(TaskBuilder.PAIRS);
+
+        List<QuickstartMetrics.Method> results = new ArrayList<>();
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        Map<String, Path> policies = new LinkedHashMap<>();
+        log.accept("training the reward model");
+        long t = System.nanoTime();
+        Path rewardModel = RewardTrainer.run(rewardConfig(model, pairs, out.resolve("runs/reward"), budget), log).output();
+        seconds.put("reward", (System.nanoTime() - t) / 1e9);
+        for (String method : OFFLINE) {
+            log.accept("training " + method);
+            t = System.nanoTime();
+            policies.put(method, PreferenceTrainer.run(offlineConfig(method, model, pairs, out.resolve("runs/" + method), budget), log).output());
+            seconds.put(method, (System.nanoTime() - t) / 1e9);
+        }
+        for (String method : ONLINE) {
+            log.accept("training " + method);
+            t = System.nanoTime();
+            policies.put(method, OnlineTrainer.run(onlineConfig(method, model, taskDir, rewardModel, out.resolve("runs/" + method), budget), log).output());
+            seconds.put(method, (System.nanoTime() - t) / 1e9);
+        }
+
+        HappyTask happy = HappyTask.load(taskDir);
+        TaskEvaluation.Settings evalSettings = new TaskEvaluation.Settings(budget.samplesPerPrompt(), 20240601L, 8);
+        try (NDManager manager = NDManager.newBaseManager();
+             ModelLoader.LoadedModel reference = ModelLoader.load(model, null, manager);
+             RewardModel rm = RewardModel.load(rewardModel, manager)) {
+            TextTokenizer tok = reference.tokenizer();
+            int[] suppress = {tok.bosId(), tok.eosId()};
+            ModelPolicy refPolicy = new ModelPolicy("pi0", reference.model(), suppress, tok.padId(), happy.settings().batch());
+            log.accept("evaluating pi0");
+            results.add(describe("pi0", "base", 0, TaskEvaluation.evaluate(refPolicy, refPolicy, happy, tok, evalSettings),
+                    rm, happy, tok, Map.of()));
+            for (Map.Entry<String, Path> p : policies.entrySet()) {
+                log.accept("evaluating " + p.getKey());
+                try (NDManager sub = manager.newSubManager(); ModelLoader.LoadedModel lm = ModelLoader.load(p.getValue(), null, sub)) {
+                    TaskEvaluation.Result r = TaskEvaluation.evaluate(
+                            new ModelPolicy(p.getKey(), lm.model(), suppress, tok.padId(), happy.settings().batch()), refPolicy, happy, tok, evalSettings);
+                    results.add(describe(p.getKey(), OFFLINE.contains(p.getKey()) ? "offline" : "online", seconds.get(p.getKey()), r,
+                            rm, happy, tok, curves(out.resolve("runs/" + p.getKey() + "/metrics.jsonl"))));
+                }
+            }
+        }
+        var task = new QuickstartMetrics.Task(summary.pairs(), summary.trainPrompts(), summary.evalPrompts(), budget.samplesPerPrompt(),
+                budget.name(), (System.nanoTime() - start) / 1e9, model.toString());
+        return new QuickstartMetrics(task, results);
+    }
+
+    /** Builds the task once; an existing complete task folder (its {@code task.json} written last) is reused. */
+    static TaskBuilder.Summary buildTask(Path model, Path taskDir, Budget budget, Consumer<String> log) throws IOException {
+        TaskSettings settings = TaskSettings.defaults().withPrompts(budget.trainPrompts(), budget.evalPrompts())
+                .withResponseTokens(budget.responseTokens()).withReferenceSamples(budget.referenceSamples());
+        if (Files.exists(taskDir.resolve(TaskBuilder.TASK_FILE))) {
+            log.accept("task " + taskDir + " exists; reusing it");
+            return TaskBuilder.readSummary(taskDir);
+        }
+        log.accept(String.format("building %s: %d pairs over %d prompts, %d held out", TaskSettings.NAME, budget.pairs(),
+                budget.trainPrompts(), budget.evalPrompts()));
+        try (NDManager manager = NDManager.newBaseManager(); ModelLoader.LoadedModel lm = ModelLoader.load(model, null, manager)) {
+            return TaskBuilder.build(lm.model(), lm.tokenizer(), model.toAbsolutePath().normalize().toString(), settings,
+                    budget.pairs(), taskDir);
+        }
+    }
+
+    static TrainConfig common(Path model, Path output, Budget budget) {
+        TrainConfig c = new TrainConfig();
+        c.model = model.toString();
+        c.output = output.toString();
+        c.seed = SEED;
+        c.batchSize = budget.batchSize();
+        c.learningRate = LEARNING_RATE;
+        c.warmupSteps = Math.min(10, Math.max(0, budget.offlineSteps() / 10));
+        c.maxLength = 128;
+        c.maxPromptLength = 64;
+        c.logEvery = 1;
+        c.saveEvery = 25;
+        c.keepLast = 1;
+        c.resume = true; // continues an interrupted run; a finished one returns at once
+        return c;
+    }
+
+    static TrainConfig rewardConfig(Path model, Path pairs, Path output, Budget budget) {
+        TrainConfig c = common(model, output, budget);
+        c.objective = RewardTrainer.OBJECTIVE;
+        c.data = pairs.toString();
+        c.epochs = budget.rewardEpochs();
+        c.batchSize = 2 * budget.batchSize();
+        c.learningRate = 1e-3;
+        c.schedule = "cosine";
+        c.rewardLikelihoodTerm = true;
+        return c;
+    }
+
+    static TrainConfig offlineConfig(String method, Path model, Path pairs, Path output, Budget budget) {
+        TrainConfig c = common(model, output, budget);
+        c.objective = method;
+        c.data = pairs.toString();
+        c.maxSteps = budget.offlineSteps();
+        if (method.equals("pmle")) c.gamma = TaskSettings.defaults().gamma(); // the labeller's γ: PMLE's fixed point is then π*
+        return c;
+    }
+
+    static TrainConfig onlineConfig(String method, Path model, Path taskDir, Path rewardModel, Path output, Budget budget) {
+        TrainConfig c = common(model, output, budget);
+        c.objective = method;
+        c.prompts = taskDir.resolve(TaskBuilder.TRAIN_PROMPTS).toString();
+        c.rewardModel = rewardModel.toString();
+        c.maxSteps = budget.onlineSteps();
+        c.maxNewTokens = budget.responseTokens();
+        c.fixedLength = true; // as the evaluation samples: exactly responseTokens tokens, no BOS/EOS
+        return c;
+    }
+
+    private static QuickstartMetrics.Method describe(String name, String kind, double seconds, TaskEvaluation.Result r, RewardModel rm,
+                                         HappyTask task, TextTokenizer tok, Map<String, List<Double>> curves) {
+        int k = r.samples().size() / task.evalPrompts().size();
+        List<int[]> prompts = new ArrayList<>();
+        for (String p : task.evalPrompts()) for (int j = 0; j < k; j++) prompts.add(tok.encode(p, true, false));
+        double[] scores = rm.score(prompts, r.samples());
+        double[] perPrompt = new double[task.evalPrompts().size()];
+        for (int i = 0; i < scores.length; i++) perPrompt[i / k] += scores[i] / k;
+        Map<String, QuickstartMetrics.Stat> eval = new LinkedHashMap<>();
+        r.metrics().forEach((metric, e) -> eval.put(metric, new QuickstartMetrics.Stat(e.mean(), e.stderr())));
+        Estimate rmScore = Estimate.of(perPrompt);
+        eval.put(QuickstartMetrics.RM_SCORE, new QuickstartMetrics.Stat(rmScore.mean(), rmScore.stderr()));
+        List<String> continuations = new ArrayList<>();
+        for (int j = 0; j < Math.min(3, k); j++) continuations.add(tok.decode(r.samples().get(j)));
+        return new QuickstartMetrics.Method(name, kind, seconds, eval, curves,
+                new QuickstartMetrics.Samples(task.evalPrompts().get(0), continuations));
+    }
+
+    /**
+     * The training curves the report draws, from a run's metrics file: one value per logged
+     * training step (held-out rows left out), NaN where a row lacks the metric.
+     */
+    static Map<String, List<Double>> curves(Path metricsFile) throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Map<String, Object> row : MetricsLog.read(metricsFile))
+            if (row.keySet().stream().noneMatch(key -> key.startsWith("eval/"))) rows.add(row);
+        Map<String, List<Double>> curves = new LinkedHashMap<>();
+        for (String metric : curveMetrics(rows)) {
+            List<Double> values = new ArrayList<>(rows.size());
+            for (Map<String, Object> row : rows)
+                values.add(row.get(metric) instanceof Number n ? n.doubleValue() : Double.NaN);
+            curves.put(metric, values);
+        }
+        return curves;
+    }
+
+    private static List<String> curveMetrics(List<Map<String, Object>> rows) {
+        List<String> wanted = new ArrayList<>(List.of(QuickstartMetrics.STEP));
+        wanted.addAll(QuickstartMetrics.CURVES);
+        wanted.addAll(ONLINE_CURVES);
+        return wanted.stream().filter(m -> rows.stream().anyMatch(r -> r.get(m) instanceof Number)).toList();
+    }
+
+}
