@@ -25,9 +25,9 @@ public record Budget(String name, int pairs, int trainPrompts, int evalPrompts, 
     /** A run of seconds for the test suite: every stage runs, the numbers mean nothing. */
     public static final Budget TINY = new Budget("tiny", 48, 48, 6, 12, 8, 2, 1, 4, 2, 4);
     /** About a third of the default. */
-    public static final Budget SMALL = new Budget("small", 600, 400, 32, 48, 32, 4, 1, 60, 20, 8);
+    public static final Budget SMALL = new Budget("small", 600, 400, 24, 48, 32, 4, 1, 60, 15, 8);
     /** The README's first command: about ten minutes on two cores. */
-    public static final Budget DEFAULT = new Budget("default", 1600, 800, 64, 48, 64, 4, 1, 150, 50, 8);
+    public static final Budget DEFAULT = new Budget("default", 1600, 800, 48, 48, 48, 4, 1, 150, 40, 8);
 
     public static Budget named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {

@@ -44,6 +44,10 @@ public final class Quickstart {
     /** Learning rate of every method: below it DPO and PMLE barely move in the default budget, above it they over-optimise (kl/ref 4–13 at 3e-4). */
     static final double LEARNING_RATE = 5e-5;
     static final long SEED = 1;
+    /** Online methods take fewer, larger steps (a rollout each), so a larger rate. */
+    static final double ONLINE_LEARNING_RATE = 1e-4;
+    /** β of every KL-to-π_0 term: the specification's reported setting. */
+    static final double KL_WEIGHT = 0.05;
     /** What the online trainers log besides the offline curves. */
     static final List<String> ONLINE_CURVES = List.of("rewards/mean", "objective/kl");
 
@@ -168,6 +172,17 @@ public final class Quickstart {
         c.maxSteps = budget.onlineSteps();
         c.maxNewTokens = budget.responseTokens();
         c.fixedLength = true; // as the evaluation samples: exactly responseTokens tokens, no BOS/EOS
+        c.learningRate = ONLINE_LEARNING_RATE;
+        c.innerEpochs = 2; // updates dominate a step's time; more rollouts per second beat more passes over each
+        c.miniBatches = 1;
+        double taskGamma = TaskSettings.defaults().gamma();
+        switch (method) {
+            case "pd" -> { c.gamma = taskGamma; c.beta = KL_WEIGHT; }
+            case "rlhf" -> c.beta = KL_WEIGHT;
+            // β + γ = the labeller's γ, so π ∝ π_0^{β/(β+γ)}·exp(R̂/(β+γ)) has the temperature of π* ∝ exp(R̂/γ)
+            case "rkl" -> { c.beta = KL_WEIGHT; c.gamma = taskGamma - KL_WEIGHT; }
+            default -> { }
+        }
         return c;
     }
 
