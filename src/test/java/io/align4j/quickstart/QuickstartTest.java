@@ -1,14 +1,12 @@
 package io.align4j.quickstart;
 
+import static io.align4j.testing.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.align4j.cli.Main;
 import io.align4j.report.QuickstartMetrics;
 import io.align4j.testing.SharedData;
 import io.align4j.util.DataPaths;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,20 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The README's first command at {@code --budget tiny}: every stage runs and the report is written. */
 class QuickstartTest {
     @TempDir Path dir;
-
-    private static String[] run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream(), stderr = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new String[] {Integer.toString(code), stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     @Test
     void tinyBudgetTrainsEveryMethodEvaluatesThemAndAResumedRunChangesNothing() throws Exception {
