@@ -98,7 +98,7 @@ public final class Sampler {
                             .toType(DataType.FLOAT64, false).toDoubleArray();
                     for (int i = 0; i < batch; i++) {
                         chosen[i] = choice.choose(logits, i * vocab, random[active[i]]);
-                        chosenLogProbs[i] = TokenChoice.logProb(logits, i * vocab, vocab, chosen[i]);
+                        chosenLogProbs[i] = choice.logProbOfChoice(logits, i * vocab, chosen[i]);
                     }
                 }
                 List<Integer> keep = new ArrayList<>();
