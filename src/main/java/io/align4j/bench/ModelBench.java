@@ -112,6 +112,9 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
         int javaTokens = Math.min(sampleTokens, context), engineTokens = Math.min(engineSampleTokens, context);
         out.put("sample_tokens_java", javaTokens);
         out.put("sample_tokens_engine", engineTokens);
+        String chosen = Sampler.usesJavaDecoder(model) ? "java" : "engine";
+        out.put("sample_chosen_path", chosen);
+        log.accept("sampler path chosen for this model: " + chosen);
         for (int batch : SAMPLING_BATCHES) {
             List<int[]> prompts = new ArrayList<>();
             for (int i = 0; i < batch; i++) prompts.add(new int[] {model.config().bosId()});

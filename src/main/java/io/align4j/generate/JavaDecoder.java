@@ -30,13 +30,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * compiles to SIMD instructions (a dot product, being a float reduction, it would not).
  *
  * <p>Rows are independent: each runs at its own positions with its own KV cache and its own
- * random stream, so worker threads take rows from a shared counter and never synchronise per
- * token. The token choice is {@link TokenChoice}, the same code the engine sampler runs.
+ * random stream. A thread decodes a group of rows together so each weight block is loaded
+ * once per step for the group, and threads take whole groups from a shared counter, never
+ * synchronising per token. The token choice is {@link TokenChoice}, the same code the engine
+ * sampler runs.
  */
 public final class JavaDecoder {
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
-    /** Output columns per pass of {@link #matvec}, so the partial sums stay in L1. */
-    private static final int COLUMN_BLOCK = 1024;
+    /** Most rows a thread decodes together; their activations stay in L1 and L2 alongside the weights. */
+    private static final int MAX_GROUP_ROWS = 16;
+    /** Floats of a weight block in {@link #multiply}: 16 KiB, half the L1 data cache of common x86 cores. */
+    private static final int WEIGHT_BLOCK_FLOATS = 4096;
 
     private final ModelConfig config;
     private final boolean llama;
@@ -140,20 +144,29 @@ public final class JavaDecoder {
 
     public ModelConfig config() { return config; }
 
-    /** Same contract and results as {@link Sampler#generate}; rows run in parallel. */
+    /**
+     * Same contract and results as {@link Sampler#generate}. The rows are cut into groups of at
+     * most {@link #MAX_GROUP_ROWS} (about a thread's share); worker threads take whole groups,
+     * and a group decodes its rows together, one position per step, so every weight matrix is
+     * read once per step for all of them. A row's arithmetic does not depend on its group or
+     * thread, so a batch gives each row bitwise what it gives alone.
+     */
     public List<Generation> generate(List<int[]> prompts, SamplingConfig sampling) {
         Sampler.checkPrompts(prompts, config.maxSeqLen());
         int rows = prompts.size();
+        if (rows == 0) return List.of();
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
         int capacity = (int) Math.min(config.maxSeqLen(), (long) longest + sampling.maxNewTokens());
+        int groupRows = Math.min(MAX_GROUP_ROWS, (rows + THREADS - 1) / THREADS);
+        int groups = (rows + groupRows - 1) / groupRows;
         Generation[] out = new Generation[rows];
-        AtomicInteger nextRow = new AtomicInteger();
+        AtomicInteger nextGroup = new AtomicInteger();
         Runnable worker = () -> {
-            Workspace w = new Workspace(capacity, sampling);
-            for (int row = nextRow.getAndIncrement(); row < rows; row = nextRow.getAndIncrement())
-                out[row] = decodeRow(prompts.get(row), sampling, Sampler.rowRandom(sampling.seed(), row), w);
+            Workspace w = new Workspace(groupRows, capacity, sampling);
+            for (int g = nextGroup.getAndIncrement(); g < groups; g = nextGroup.getAndIncrement())
+                decodeGroup(prompts, g * groupRows, Math.min(rows, (g + 1) * groupRows), sampling, w, out);
         };
-        runWorkers(Math.min(THREADS, rows), worker);
+        runWorkers(Math.min(THREADS, groups), worker);
         return Arrays.asList(out);
     }
 
@@ -181,111 +194,161 @@ public final class JavaDecoder {
         });
     }
 
-    /** One row: the prompt through the cache, then one token per step until a stop id or a limit. */
-    private Generation decodeRow(int[] prompt, SamplingConfig sampling, SplittableRandom random, Workspace w) {
-        int maxNew = sampling.maxNewTokens();
-        int[] tokens = new int[maxNew];
-        double[] logProbs = new double[maxNew];
-        if (maxNew == 0) return new Generation(prompt.clone(), tokens, logProbs, Generation.Finish.LENGTH);
-        for (int pos = 0; pos < prompt.length; pos++) forward(prompt[pos], pos, w, pos == prompt.length - 1);
-        int produced = 0, nextPosition = prompt.length;
-        while (true) {
-            for (int i = 0; i < vocab; i++) w.logits64[i] = w.logits[i];
-            int token = w.choice.choose(w.logits64, 0, random);
-            tokens[produced] = token;
-            logProbs[produced] = TokenChoice.logProb(w.logits64, 0, vocab, token);
-            produced++;
-            nextPosition++;
-            Generation.Finish finish = Sampler.contains(sampling.stopIds(), token) ? Generation.Finish.STOP
-                    : produced >= maxNew || nextPosition > config.maxSeqLen() ? Generation.Finish.LENGTH : null;
-            if (finish != null)
-                return new Generation(prompt.clone(), Arrays.copyOf(tokens, produced), Arrays.copyOf(logProbs, produced), finish);
-            forward(token, nextPosition - 1, w, true);
+    /**
+     * Rows {@code [from, to)} in workspace slots 0..: each step feeds every unfinished row its
+     * next token (a prompt token, or the one it drew last) at its own next position; a row whose
+     * prompt is consumed draws a token from its logits with its own random stream, and leaves
+     * the step set at a stop id or a limit.
+     */
+    private void decodeGroup(List<int[]> prompts, int from, int to, SamplingConfig sampling, Workspace w, Generation[] out) {
+        int count = to - from, maxNew = sampling.maxNewTokens();
+        int[][] tokens = new int[count][maxNew];
+        double[][] logProbs = new double[count][maxNew];
+        int[] produced = new int[count], position = new int[count], feed = new int[count], active = new int[count];
+        SplittableRandom[] random = new SplittableRandom[count];
+        for (int s = 0; s < count; s++) {
+            active[s] = s;
+            random[s] = Sampler.rowRandom(sampling.seed(), from + s);
+            if (maxNew == 0) out[from + s] = new Generation(prompts.get(from + s).clone(), new int[0], new double[0], Generation.Finish.LENGTH);
+        }
+        int activeCount = maxNew == 0 ? 0 : count;
+        while (activeCount > 0) {
+            boolean anyLogits = false;
+            for (int i = 0; i < activeCount; i++) {
+                int s = active[i];
+                int[] prompt = prompts.get(from + s);
+                feed[s] = position[s] < prompt.length ? prompt[position[s]] : tokens[s][produced[s] - 1];
+                anyLogits |= position[s] >= prompt.length - 1;
+            }
+            step(w, active, activeCount, feed, position, anyLogits);
+            int kept = 0;
+            for (int i = 0; i < activeCount; i++) {
+                int s = active[i];
+                int[] prompt = prompts.get(from + s);
+                if (position[s]++ < prompt.length - 1) {
+                    active[kept++] = s;
+                    continue;
+                }
+                for (int v = 0; v < vocab; v++) w.logits64[v] = w.logits[s * vocab + v];
+                int token = w.choice.choose(w.logits64, 0, random[s]);
+                tokens[s][produced[s]] = token;
+                logProbs[s][produced[s]] = w.choice.logProbOfChoice(w.logits64, 0, token);
+                produced[s]++;
+                Generation.Finish finish = Sampler.contains(sampling.stopIds(), token) ? Generation.Finish.STOP
+                        : produced[s] >= maxNew || prompt.length + produced[s] > config.maxSeqLen() ? Generation.Finish.LENGTH : null;
+                if (finish == null) active[kept++] = s;
+                else out[from + s] = new Generation(prompt.clone(), Arrays.copyOf(tokens[s], produced[s]),
+                        Arrays.copyOf(logProbs[s], produced[s]), finish);
+            }
+            activeCount = kept;
         }
     }
 
     /**
-     * One decoding step: feeds {@code token} at {@code pos} (positions 0..pos−1 must already be
-     * in {@code w}'s cache), appends its keys and values, and, when asked, leaves the next-token
-     * logits in {@link #logits(Workspace)}. Public for benchmarks and callers that drive
-     * decoding themselves; {@link #generate} is the usual entry.
+     * One decoding step of one token per row: workspace slot {@code slots[i]}, i &lt; {@code count},
+     * is fed {@code tokens[slot]} at {@code positions[slot]} (its earlier positions must be in the
+     * slot's cache), appends its keys and values and, when asked, leaves next-token logits in
+     * the slot's row of the logits buffer.
      */
-    public void forward(int token, int pos, Workspace w, boolean logits) {
-        float[] x = w.x;
-        System.arraycopy(tokenEmbedding, token * dim, x, 0, dim);
-        if (!llama) for (int i = 0; i < dim; i++) x[i] += positionEmbedding[pos * dim + i];
+    private void step(Workspace w, int[] slots, int count, int[] tokens, int[] positions, boolean logits) {
+        for (int i = 0; i < count; i++) {
+            int s = slots[i], pos = positions[s];
+            System.arraycopy(tokenEmbedding, tokens[s] * dim, w.x, s * dim, dim);
+            if (!llama) for (int j = 0; j < dim; j++) w.x[s * dim + j] += positionEmbedding[pos * dim + j];
+        }
         int qkvWidth = dim + 2 * kvDim;
         for (int l = 0; l < layers; l++) {
             Block b = blocks[l];
-            normalise(x, b.norm1Weight, b.norm1Bias, w.normed);
-            matvec(w.normed, b.qkv, dim, qkvWidth, w.qkv);
-            addBias(w.qkv, b.qkvBias, qkvWidth);
-            if (llama) {
-                for (int h = 0; h < heads; h++) rotate(w.qkv, h * headDim, pos);
-                for (int h = 0; h < config.nKvHeads(); h++) rotate(w.qkv, dim + h * headDim, pos);
+            for (int i = 0; i < count; i++) normalise(w.x, slots[i] * dim, b.norm1Weight, b.norm1Bias, w.normed);
+            multiply(w.normed, b.qkv, dim, qkvWidth, b.qkvBias, w.qkv, slots, count);
+            for (int i = 0; i < count; i++) {
+                int s = slots[i], pos = positions[s], q = s * qkvWidth;
+                if (llama) {
+                    for (int h = 0; h < heads; h++) rotate(w.qkv, q + h * headDim, pos);
+                    for (int h = 0; h < config.nKvHeads(); h++) rotate(w.qkv, q + dim + h * headDim, pos);
+                }
+                attend(w, l, s, pos);
             }
-            float[] keys = w.keys[l], values = w.values[l];
-            System.arraycopy(w.qkv, dim, keys, pos * kvDim, kvDim);
-            System.arraycopy(w.qkv, dim + kvDim, values, pos * kvDim, kvDim);
-            attend(w, keys, values, pos);
-            matvec(w.attended, b.out, dim, dim, w.projected);
-            addBias(w.projected, b.outBias, dim);
-            for (int i = 0; i < dim; i++) x[i] += w.projected[i];
+            multiply(w.attended, b.out, dim, dim, b.outBias, w.projected, slots, count);
+            addResidual(w, slots, count);
 
-            normalise(x, b.norm2Weight, b.norm2Bias, w.normed);
-            if (llama) {
-                matvec(w.normed, b.up, dim, 2 * hidden, w.up);
-                for (int i = 0; i < hidden; i++) {
-                    float gate = w.up[i];
-                    w.activated[i] = gate * (float) (1 / (1 + Math.exp(-gate))) * w.up[hidden + i];
-                }
-            } else {
-                matvec(w.normed, b.up, dim, hidden, w.up);
-                addBias(w.up, b.upBias, hidden);
-                for (int i = 0; i < hidden; i++) {
-                    double u = w.up[i];
-                    w.activated[i] = (float) (0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u * u * u))));
+            for (int i = 0; i < count; i++) normalise(w.x, slots[i] * dim, b.norm2Weight, b.norm2Bias, w.normed);
+            int upWidth = llama ? 2 * hidden : hidden;
+            multiply(w.normed, b.up, dim, upWidth, b.upBias, w.up, slots, count);
+            for (int i = 0; i < count; i++) {
+                int up = slots[i] * upWidth, act = slots[i] * hidden;
+                if (llama) {
+                    for (int j = 0; j < hidden; j++) {
+                        float gate = w.up[up + j];
+                        w.activated[act + j] = gate * (float) (1 / (1 + Math.exp(-gate))) * w.up[up + hidden + j];
+                    }
+                } else {
+                    for (int j = 0; j < hidden; j++) {
+                        double u = w.up[up + j];
+                        w.activated[act + j] = (float) (0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u * u * u))));
+                    }
                 }
             }
-            matvec(w.activated, b.down, hidden, dim, w.projected);
-            addBias(w.projected, b.downBias, dim);
-            for (int i = 0; i < dim; i++) x[i] += w.projected[i];
+            multiply(w.activated, b.down, hidden, dim, b.downBias, w.projected, slots, count);
+            addResidual(w, slots, count);
         }
         if (!logits) return;
-        normalise(x, finalNormWeight, finalNormBias, w.normed);
-        matvec(w.normed, classifier, dim, vocab, w.logits);
+        for (int i = 0; i < count; i++) normalise(w.x, slots[i] * dim, finalNormWeight, finalNormBias, w.normed);
+        multiply(w.normed, classifier, dim, vocab, null, w.logits, slots, count);
+    }
+
+    private void addResidual(Workspace w, int[] slots, int count) {
+        for (int i = 0; i < count; i++)
+            for (int j = slots[i] * dim, end = j + dim; j < end; j++) w.x[j] += w.projected[j];
     }
 
     /**
-     * Causal attention of the newest query over positions 0..pos of the cache:
-     * {@code softmax(q·k_t / √d) · v_t} per head, query head h reading key/value head h / group.
+     * Causal attention of slot {@code s}'s newest query over its positions 0..pos after storing
+     * the new key and value: {@code softmax(q·k_t / √d) · v_t} per head, query head h reading
+     * key/value head h / group.
+     *
+     * <p>The cache keeps, per slot and layer, each key and value component as a row over
+     * positions ([kvDim][capacity]), so the scores {@code s_t = Σ_i q_i k_t,i} are
+     * {@link #addRows} over positions (vectorised), and each output component
+     * {@code Σ_t a_t v_t,i} is a dot product over contiguous positions ({@link #dot}).
      */
-    private void attend(Workspace w, float[] keys, float[] values, int pos) {
+    private void attend(Workspace w, int layer, int s, int pos) {
+        int capacity = w.capacity, q = s * (dim + 2 * kvDim), base = s * kvDim * capacity, positions = pos + 1;
+        float[] keys = w.keys[layer], values = w.values[layer], scores = w.scores, out = w.attended, query = w.scaledQuery;
+        for (int c = 0; c < kvDim; c++) {
+            keys[base + c * capacity + pos] = w.qkv[q + dim + c];
+            values[base + c * capacity + pos] = w.qkv[q + dim + kvDim + c];
+        }
         float scale = (float) (1 / Math.sqrt(headDim));
-        float[] scores = w.scores, out = w.attended, q = w.scaledQuery;
-        Arrays.fill(out, 0f);
         for (int h = 0; h < heads; h++) {
-            int qOffset = h * headDim, kvOffset = (h / group) * headDim;
-            for (int i = 0; i < headDim; i++) q[i] = w.qkv[qOffset + i] * scale;
+            int head = base + (h / group) * headDim * capacity, outOffset = s * dim + h * headDim;
+            for (int i = 0; i < headDim; i++) query[i] = w.qkv[q + h * headDim + i] * scale;
+            Arrays.fill(scores, 0, positions, 0f);
+            addRows(query, 0, 0, headDim, keys, head, capacity, scores, 0, positions);
             float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t <= pos; t++) {
-                int k = t * kvDim + kvOffset;
-                float s = 0;
-                for (int i = 0; i < headDim; i++) s += q[i] * keys[k + i];
-                scores[t] = s;
-                max = Math.max(max, s);
-            }
+            for (int t = 0; t < positions; t++) max = Math.max(max, scores[t]);
             float sum = 0;
-            for (int t = 0; t <= pos; t++) {
+            for (int t = 0; t < positions; t++) {
                 scores[t] = exp(scores[t] - max);
                 sum += scores[t];
             }
-            for (int t = 0; t <= pos; t++) {
-                float a = scores[t] / sum;
-                int v = t * kvDim + kvOffset;
-                for (int i = 0; i < headDim; i++) out[qOffset + i] += a * values[v + i];
-            }
+            for (int t = 0; t < positions; t++) scores[t] /= sum;
+            for (int i = 0; i < headDim; i++) out[outOffset + i] = dot(scores, values, head + i * capacity, positions);
         }
+    }
+
+    /** {@code Σ_t a[t]·b[bOffset + t]} over t &lt; n, in four interleaved partial sums (t mod 4) added pairwise at the end. */
+    private static float dot(float[] a, float[] b, int bOffset, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int t = 0;
+        for (; t + 3 < n; t += 4) {
+            s0 += a[t] * b[bOffset + t];
+            s1 += a[t + 1] * b[bOffset + t + 1];
+            s2 += a[t + 2] * b[bOffset + t + 2];
+            s3 += a[t + 3] * b[bOffset + t + 3];
+        }
+        for (; t < n; t++) s0 += a[t] * b[bOffset + t];
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**
@@ -316,78 +379,125 @@ public final class JavaDecoder {
         }
     }
 
-    /** RMSNorm {@code x / sqrt(mean(x²) + eps) · w} when {@code bias} is null, else LayerNorm {@code (x − μ)/sqrt(σ² + eps) · w + b}. */
-    private void normalise(float[] x, float[] weight, float[] bias, float[] out) {
+    /**
+     * RMSNorm {@code x / sqrt(mean(x²) + eps) · w} when {@code bias} is null, else LayerNorm
+     * {@code (x − μ)/sqrt(σ² + eps) · w + b}, of {@code x[offset, offset + dim)} into the same
+     * range of {@code out}.
+     */
+    private void normalise(float[] x, int offset, float[] weight, float[] bias, float[] out) {
         if (bias == null) {
             float squares = 0;
-            for (int i = 0; i < dim; i++) squares += x[i] * x[i];
+            for (int i = 0; i < dim; i++) squares += x[offset + i] * x[offset + i];
             float scale = (float) Math.sqrt(squares / dim + eps);
-            for (int i = 0; i < dim; i++) out[i] = x[i] / scale * weight[i];
+            for (int i = 0; i < dim; i++) out[offset + i] = x[offset + i] / scale * weight[i];
         } else {
             float mean = 0;
-            for (int i = 0; i < dim; i++) mean += x[i];
+            for (int i = 0; i < dim; i++) mean += x[offset + i];
             mean /= dim;
             float variance = 0;
-            for (int i = 0; i < dim; i++) variance += (x[i] - mean) * (x[i] - mean);
+            for (int i = 0; i < dim; i++) variance += (x[offset + i] - mean) * (x[offset + i] - mean);
             float scale = (float) Math.sqrt(variance / dim + eps);
-            for (int i = 0; i < dim; i++) out[i] = (x[i] - mean) / scale * weight[i] + bias[i];
+            for (int i = 0; i < dim; i++) out[offset + i] = (x[offset + i] - mean) / scale * weight[i] + bias[i];
         }
-    }
-
-    private static void addBias(float[] y, float[] bias, int n) {
-        if (bias == null) return;
-        for (int i = 0; i < n; i++) y[i] += bias[i];
     }
 
     /**
-     * {@code y[0, n) = x[0, in) · W} for W stored [in][n]: for each block of output columns, the
-     * rows of W are added to y scaled by x_k, four rows per pass so y is loaded and stored a
-     * quarter as often. Each y_j still sums its terms in rising k.
+     * {@code Y[s] = X[s] · W (+ bias)} for each of the {@code count} slots, X rows of {@code in}
+     * and Y rows of {@code n} floats at {@code slot·in} and {@code slot·n}, W stored [in][n].
+     * W is walked in blocks of rows small enough to stay in the L1 cache
+     * ({@link #WEIGHT_BLOCK_FLOATS}) while every slot adds that block's contribution, so each
+     * weight leaves memory once per step for all rows. The blocks hold a multiple of four rows,
+     * so every y_j sums its terms in the same order as an unblocked {@link #addRows}: the batch
+     * and the block size do not change a single bit.
      */
-    public static void matvec(float[] x, float[] weight, int in, int n, float[] y) {
-        for (int from = 0; from < n; from += COLUMN_BLOCK) {
-            int to = Math.min(n, from + COLUMN_BLOCK);
-            Arrays.fill(y, from, to, 0f);
-            int k = 0;
-            for (; k + 3 < in; k += 4) {
-                float x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3];
-                int r0 = k * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-                for (int j = from; j < to; j++)
-                    y[j] = (((y[j] + x0 * weight[r0 + j]) + x1 * weight[r1 + j]) + x2 * weight[r2 + j]) + x3 * weight[r3 + j];
-            }
-            for (; k < in; k++) {
-                float xk = x[k];
-                int r = k * n;
-                for (int j = from; j < to; j++) y[j] += xk * weight[r + j];
-            }
+    private static void multiply(float[] x, float[] weight, int in, int n, float[] bias, float[] y, int[] slots, int count) {
+        for (int i = 0; i < count; i++) Arrays.fill(y, slots[i] * n, slots[i] * n + n, 0f);
+        int block = Math.max(4, WEIGHT_BLOCK_FLOATS / n / 4 * 4);
+        for (int from = 0; from < in; from += block) {
+            int to = Math.min(in, from + block);
+            for (int i = 0; i < count; i++) addRows(x, slots[i] * in, from, to, weight, 0, n, y, slots[i] * n, n);
+        }
+        if (bias != null)
+            for (int i = 0; i < count; i++)
+                for (int j = 0; j < n; j++) y[slots[i] * n + j] += bias[j];
+    }
+
+    /**
+     * {@code y[yOffset + j] += Σ_k x[xOffset + k] · W[wOffset + k·stride + j]} for j &lt; n and
+     * k in [from, to): rows of W are added to y scaled by x_k, four rows per pass so y is loaded
+     * and stored a quarter as often, each y_j summing its terms in rising k as
+     * {@code (((y + x₀w₀) + x₁w₁) + x₂w₂) + x₃w₃}; a final {@code (to − from) mod 4} rows one by
+     * one. The inner loop runs over contiguous j, which the JIT compiles to SIMD instructions.
+     */
+    static void addRows(float[] x, int xOffset, int from, int to, float[] weight, int wOffset, int stride,
+                        float[] y, int yOffset, int n) {
+        int k = from;
+        for (; k + 3 < to; k += 4) {
+            float x0 = x[xOffset + k], x1 = x[xOffset + k + 1], x2 = x[xOffset + k + 2], x3 = x[xOffset + k + 3];
+            int r0 = wOffset + k * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+            for (int j = 0; j < n; j++)
+                y[yOffset + j] = (((y[yOffset + j] + x0 * weight[r0 + j]) + x1 * weight[r1 + j]) + x2 * weight[r2 + j])
+                        + x3 * weight[r3 + j];
+        }
+        for (; k < to; k++) {
+            float xk = x[xOffset + k];
+            int r = wOffset + k * stride;
+            for (int j = 0; j < n; j++) y[yOffset + j] += xk * weight[r + j];
         }
     }
 
-    /** Per-thread buffers and KV cache for rows of at most {@code capacity} positions; allocated once per call. */
+    /** {@code y[0, n) = x[0, in) · W} for W stored [in][n], the kernel every projection runs (for benchmarks). */
+    public static void matvec(float[] x, float[] weight, int in, int n, float[] y) {
+        Arrays.fill(y, 0, n, 0f);
+        addRows(x, 0, 0, in, weight, 0, n, y, 0, n);
+    }
+
+    /**
+     * Buffers and KV caches of {@code rows} slots of at most {@code capacity} positions, one per
+     * worker thread; slot s owns rows s of every buffer and its own cache, laid out
+     * [slot][kvDim][capacity].
+     */
     public final class Workspace {
-        final float[] x = new float[dim], normed = new float[dim], qkv = new float[dim + 2 * kvDim];
-        final float[] attended = new float[dim], projected = new float[dim];
-        final float[] up = new float[2 * hidden], activated = new float[hidden];
-        final float[] logits = new float[vocab];
+        final int capacity;
+        final float[] x, normed, qkv, attended, projected, up, activated, logits;
         final double[] logits64 = new double[vocab];
         final float[] scores, scaledQuery = new float[headDim];
         final float[][] keys = new float[layers][], values = new float[layers][];
         final TokenChoice choice;
 
-        Workspace(int capacity, SamplingConfig sampling) {
+        Workspace(int rows, int capacity, SamplingConfig sampling) {
+            this.capacity = capacity;
+            x = new float[rows * dim];
+            normed = new float[rows * dim];
+            qkv = new float[rows * (dim + 2 * kvDim)];
+            attended = new float[rows * dim];
+            projected = new float[rows * dim];
+            up = new float[rows * 2 * hidden];
+            activated = new float[rows * hidden];
+            logits = new float[rows * vocab];
             scores = new float[capacity];
             for (int l = 0; l < layers; l++) {
-                keys[l] = new float[capacity * kvDim];
-                values[l] = new float[capacity * kvDim];
+                keys[l] = new float[rows * kvDim * capacity];
+                values[l] = new float[rows * kvDim * capacity];
             }
             choice = new TokenChoice(sampling, vocab);
         }
     }
 
-    /** A workspace for driving {@link #forward} directly, with caches of {@code capacity} positions. */
-    public Workspace workspace(int capacity) { return new Workspace(capacity, SamplingConfig.greedy(1)); }
+    /** A one-slot workspace for driving {@link #forward} directly, with a cache of {@code capacity} positions. */
+    public Workspace workspace(int capacity) { return new Workspace(1, capacity, SamplingConfig.greedy(1)); }
 
-    /** Next-token logits left by the last {@link #forward} into {@code w} (a live buffer). */
+    /**
+     * One decoding step of a single row in a {@link #workspace}: feeds {@code token} at
+     * {@code pos} (positions 0..pos−1 must already be in the cache) and, when asked, leaves the
+     * next-token logits in {@link #logits(Workspace)}. For benchmarks and callers that drive
+     * decoding themselves; {@link #generate} is the usual entry.
+     */
+    public void forward(int token, int pos, Workspace w, boolean logits) {
+        step(w, new int[] {0}, 1, new int[] {token}, new int[] {pos}, logits);
+    }
+
+    /** Next-token logits of slot 0 left by the last {@link #forward} into {@code w} (a live buffer). */
     public float[] logits(Workspace w) { return w.logits; }
 
     /** The parameter as a flat float array in its stored layout. */

@@ -43,11 +43,15 @@ public final class Sampler {
      * tokens), others on the engine.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config) {
-        long parameters = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
-        if (!"engine".equals(System.getProperty(PATH_PROPERTY)) && parameters <= JAVA_PATH_MAX_PARAMETERS
-                && JavaDecoder.supports(model))
-            return JavaDecoder.of(model).generate(prompts, config);
+        if (usesJavaDecoder(model)) return JavaDecoder.of(model).generate(prompts, config);
         return generateOnEngine(model, prompts, config);
+    }
+
+    /** Whether {@link #generate} decodes this model on the {@link JavaDecoder} rather than the engine. */
+    public static boolean usesJavaDecoder(CausalLM model) {
+        long parameters = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
+        return !"engine".equals(System.getProperty(PATH_PROPERTY)) && parameters <= JAVA_PATH_MAX_PARAMETERS
+                && JavaDecoder.supports(model);
     }
 
     /** {@link #generate} on the engine's batched forward, whatever the model's dtype and device. */
@@ -98,7 +102,7 @@ public final class Sampler {
                             .toType(DataType.FLOAT64, false).toDoubleArray();
                     for (int i = 0; i < batch; i++) {
                         chosen[i] = choice.choose(logits, i * vocab, random[active[i]]);
-                        chosenLogProbs[i] = TokenChoice.logProb(logits, i * vocab, vocab, chosen[i]);
+                        chosenLogProbs[i] = choice.logProbOfChoice(logits, i * vocab, chosen[i]);
                     }
                 }
                 List<Integer> keep = new ArrayList<>();

@@ -29,6 +29,12 @@ final class TokenChoice {
     private final double[] probs;
     /** Ranking keys: sortable logit bits in the high word, (2³² − 1 − id) in the low word. */
     private final long[] ranked;
+    /**
+     * Whether the last {@link #choose} left max l in {@link #lastMax} and Σ exp(l_j − max l) in
+     * {@link #lastNormaliser}: at temperature 1 with nothing suppressed its softmax is the raw one.
+     */
+    private boolean normaliserKept;
+    private double lastMax, lastNormaliser;
 
     TokenChoice(SamplingConfig config, int vocab) {
         this.config = config;
@@ -51,8 +57,20 @@ final class TokenChoice {
         return logits[offset + token] - max - Math.log(sum);
     }
 
+    /**
+     * {@link #logProb} of the token the last {@link #choose} returned from the same logits. When
+     * that choice already summed the raw softmax (temperature 1, nothing suppressed: the same
+     * exponentials added in the same order) it reuses the sum, halving the exponentials per
+     * token; the result is bitwise that of {@link #logProb}.
+     */
+    double logProbOfChoice(double[] logits, int offset, int token) {
+        if (!normaliserKept) return logProb(logits, offset, vocab, token);
+        return logits[offset + token] - lastMax - Math.log(lastNormaliser);
+    }
+
     /** The next token from {@code logits[offset, offset + vocab)}; draws once from {@code random} unless greedy. */
     int choose(double[] logits, int offset, SplittableRandom random) {
+        normaliserKept = false;
         if (config.temperature() == 0) return argMax(logits, offset);
         double max = Double.NEGATIVE_INFINITY;
         int allowed = 0;
@@ -66,6 +84,9 @@ final class TokenChoice {
             probs[i] = suppressed[i] ? 0 : Math.exp((logits[offset + i] - max) / config.temperature());
             z += probs[i];
         }
+        normaliserKept = config.temperature() == 1 && config.suppressIds().length == 0;
+        lastMax = max;
+        lastNormaliser = z;
         for (int i = 0; i < vocab; i++) probs[i] /= z;
         if (config.topK() == 0 && config.topP() == 1) return drawInIdOrder(random);
 
