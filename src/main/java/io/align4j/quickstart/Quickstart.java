@@ -160,7 +160,10 @@ public final class Quickstart {
         c.objective = method;
         c.data = pairs.toString();
         c.maxSteps = budget.offlineSteps();
-        if (method.equals("pmle")) c.gamma = TaskSettings.defaults().gamma(); // the labeller's γ: PMLE's fixed point is then π*
+        if (method.equals("pmle")) {
+            c.gamma = TaskSettings.defaults().gamma(); // the labeller's γ: PMLE's fixed point is then π*
+            c.beta = 0.0; // reference-free, as the specification's chat setting; its 1e-5 default samples every step for a negligible term
+        }
         return c;
     }
 
