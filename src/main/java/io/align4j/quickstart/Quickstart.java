@@ -3,6 +3,7 @@ package io.align4j.quickstart;
 import ai.djl.ndarray.NDManager;
 import io.align4j.eval.Estimate;
 import io.align4j.eval.ModelPolicy;
+import io.align4j.eval.TargetPolicy;
 import io.align4j.eval.TaskEvaluation;
 import io.align4j.model.RewardModel;
 import io.align4j.model.io.ModelLoader;
@@ -94,6 +95,11 @@ public final class Quickstart {
             ModelPolicy refPolicy = new ModelPolicy("pi0", reference.model(), suppress, tok.padId(), happy.settings().batch());
             log.accept("evaluating pi0");
             results.add(describe("pi0", "base", 0, TaskEvaluation.evaluate(refPolicy, refPolicy, happy, tok, evalSettings),
+                    rm, happy, tok, Map.of()));
+            // π* itself, by importance resampling from π_0's pool: where a method that learns the target distribution ends
+            log.accept("evaluating the target pi*");
+            TargetPolicy target = new TargetPolicy(refPolicy, happy.target(tok), happy.settings().referenceSamples(), evalSettings.seed() + 1);
+            results.add(describe("target", "target", 0, TaskEvaluation.evaluate(target, refPolicy, happy, tok, evalSettings),
                     rm, happy, tok, Map.of()));
             for (Map.Entry<String, Path> p : policies.entrySet()) {
                 log.accept("evaluating " + p.getKey());

@@ -22,7 +22,7 @@ import java.util.Set;
  * by {@link QuickstartReport}: the single source of every number the report shows.
  * <pre>
  * { "task": {"pairs", "train_prompts", "eval_prompts", "samples_per_prompt", "budget", "seconds", "model"},
- *   "methods": [ {"name", "kind": "base|offline|online", "seconds",
+ *   "methods": [ {"name", "kind": "base|target|offline|online", "seconds",
  *                 "eval":   {"gold/win_rate": {"mean", "se"}, ...},
  *                 "curves": {"step": [...], "loss": [...], ...},
  *                 "samples": {"prompt", "continuations": [...]}} ] }
@@ -44,7 +44,7 @@ public record QuickstartMetrics(Task task, List<Method> methods) {
     public static final String STEP = "step";
     /** The training curves the report draws, in order. */
     public static final List<String> CURVES = List.of("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "entropy");
-    public static final Set<String> KINDS = Set.of("base", "offline", "online");
+    public static final Set<String> KINDS = Set.of("base", "target", "offline", "online");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -63,7 +63,7 @@ public record QuickstartMetrics(Task task, List<Method> methods) {
      * One method's results.
      *
      * @param name    pi0, sft, dpo, pmle, mio, pd, rebel, rlhf, rkl, ...
-     * @param kind    base (the untrained π_0), offline (fixed pairs) or online (own samples)
+     * @param kind    base (the untrained π_0), target (the known π*, sampled by importance resampling), offline (fixed pairs) or online (own samples)
      * @param seconds its training time
      * @param eval    held-out metrics by name ({@link #GOLD_WIN_RATE}, ...)
      * @param curves  training curves by name, each indexed like {@link #STEP}; empty for π_0
@@ -129,7 +129,7 @@ public record QuickstartMetrics(Task task, List<Method> methods) {
             String where = source + ": methods[" + i + "]";
             if (m.name() == null || m.name().isBlank()) throw new UserError(where + ".name is missing");
             where = source + ": methods[" + i + "] (" + m.name() + ")";
-            if (!KINDS.contains(m.kind())) throw new UserError(where + ".kind is \"" + m.kind() + "\", expected one of base, offline, online");
+            if (!KINDS.contains(m.kind())) throw new UserError(where + ".kind is \"" + m.kind() + "\", expected one of base, target, offline, online");
             for (Map.Entry<String, Stat> e : m.eval().entrySet()) {
                 if (e.getValue() == null) throw new UserError(where + ".eval." + e.getKey() + " is null, expected {\"mean\", \"se\"}");
             }

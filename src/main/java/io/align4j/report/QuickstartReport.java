@@ -177,8 +177,8 @@ public final class QuickstartReport {
         taskRow(h, "total time (s)", seconds(t.seconds()));
         h.append("</tbody></table>\n");
 
-        h.append("<h2>Results</h2>\n<p class=\"note\">Held-out means ± 1 standard error. Win rate: how often the policy's ")
-                .append("sample beats π_0's under the gold reward. RM score: the learned reward model. KL(π* ‖ π): ")
+        h.append("<h2>Results</h2>\n<p class=\"note\">Held-out means ± 1 standard error. Win rate: the labeller's mean preference ")
+                .append("σ(γ[ln π*(a) − ln π*(b)]) for the policy's sample a over π_0's sample b (one half for π_0 itself). RM score: the learned reward model. KL(π* ‖ π): ")
                 .append("forward KL to the known optimum.</p>\n");
         h.append("<table class=\"results\"><thead><tr><th>method</th><th class=\"kind\">kind</th>");
         for (Column c : COLUMNS) h.append("<th title=\"").append(escape(c.metric())).append("\">").append(escape(c.heading())).append("</th>");

@@ -120,7 +120,7 @@ class QuickstartReportTest {
         m.write(json);
         Files.writeString(json, Files.readString(json).replaceFirst("\"kind\" : \"offline\"", "\"kind\" : \"offlne\""));
         UserError kind = assertThrows(UserError.class, () -> QuickstartMetrics.read(json));
-        assertEquals(json + ": methods[1] (sft).kind is \"offlne\", expected one of base, offline, online", kind.getMessage());
+        assertEquals(json + ": methods[1] (sft).kind is \"offlne\", expected one of base, target, offline, online", kind.getMessage());
 
         List<Method> methods = new ArrayList<>(m.methods());
         Method dpo = methods.get(2);
