@@ -27,7 +27,7 @@ public record Budget(String name, int pairs, int trainPrompts, int evalPrompts, 
     /** About a third of the default. */
     public static final Budget SMALL = new Budget("small", 600, 400, 24, 48, 32, 4, 1, 60, 15, 8);
     /** The README's first command: about ten minutes on two cores. */
-    public static final Budget DEFAULT = new Budget("default", 1600, 800, 48, 48, 48, 4, 1, 150, 40, 8);
+    public static final Budget DEFAULT = new Budget("default", 1600, 800, 48, 48, 48, 4, 1, 300, 60, 8);
 
     public static Budget named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
