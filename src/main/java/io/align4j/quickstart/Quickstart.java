@@ -69,9 +69,8 @@ public final class Quickstart {
         Map<String, Double> seconds = new LinkedHashMap<>();
         Map<String, Path> policies = new LinkedHashMap<>();
         log.accept("training the reward model");
-        long t = System.nanoTime();
         Path rewardModel = RewardTrainer.run(rewardConfig(model, pairs, out.resolve("runs/reward"), budget), log).output();
-        seconds.put("reward", (System.nanoTime() - t) / 1e9);
+        long t;
         for (String method : OFFLINE) {
             log.accept("training " + method);
             t = System.nanoTime();

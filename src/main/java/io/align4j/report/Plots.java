@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -43,16 +44,29 @@ public final class Plots {
     public static void save(Path png, int columns, List<Panel> panels) {
         List<XYChart> charts = new ArrayList<>();
         for (Panel p : panels) charts.add(chart(p));
+        if (charts.size() == 1) {
+            save(charts.get(0), png);
+            return;
+        }
         int rows = (panels.size() + columns - 1) / columns;
+        write(png, base -> BitmapEncoder.saveBitmap(charts, rows, Math.min(columns, charts.size()), base, BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    /** Writes one chart as a PNG, creating its folder. */
+    public static void save(Chart<?, ?> chart, Path png) {
+        write(png, base -> BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    private interface Encoder {
+        void encode(String pathWithoutSuffix) throws IOException;
+    }
+
+    /** The encoder appends ".png" itself, so it is given the path without it. */
+    private static void write(Path png, Encoder encoder) {
         try {
             if (png.toAbsolutePath().getParent() != null) Files.createDirectories(png.toAbsolutePath().getParent());
             String name = png.toString();
-            String base = name.endsWith(".png") ? name.substring(0, name.length() - 4) : name;
-            if (charts.size() == 1) {
-                BitmapEncoder.saveBitmap(charts.get(0), base, BitmapEncoder.BitmapFormat.PNG);
-            } else {
-                BitmapEncoder.saveBitmap(charts, rows, Math.min(columns, charts.size()), base, BitmapEncoder.BitmapFormat.PNG);
-            }
+            encoder.encode(name.endsWith(".png") ? name.substring(0, name.length() - 4) : name);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write plot " + png, e);
         }

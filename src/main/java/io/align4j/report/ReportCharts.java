@@ -3,21 +3,16 @@ package io.align4j.report;
 import io.align4j.report.QuickstartMetrics.Method;
 import io.align4j.report.QuickstartMetrics.Stat;
 import java.awt.Color;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.knowm.xchart.AnnotationText;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -86,7 +81,7 @@ final class ReportCharts {
         for (int i = 0; i < names.size(); i++) {
             chart.addAnnotation(new AnnotationText(names.get(i), labelled.get(i)[0], labelled.get(i)[1] + lift, false));
         }
-        save(chart, png);
+        Plots.save(chart, png);
     }
 
     /** {@code kl/target_forward} per method as bars with ± 1 SE error bars. */
@@ -113,7 +108,7 @@ final class ReportCharts {
             errors.add(0.0);
         }
         chart.addSeries(QuickstartMetrics.KL_TARGET_FORWARD, names, means, errors);
-        save(chart, png);
+        Plots.save(chart, png);
     }
 
     /**
@@ -145,7 +140,7 @@ final class ReportCharts {
             line.setLineStyle(SeriesLines.SOLID);
             line.setMarker(x.size() <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         }
-        save(chart, png);
+        Plots.save(chart, png);
     }
 
     /** Whether any method recorded {@code curve}. */
@@ -165,14 +160,5 @@ final class ReportCharts {
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setPlotBackgroundColor(Color.WHITE);
         styler.setLegendBorderColor(Color.LIGHT_GRAY);
-    }
-
-    private static void save(Chart<?, ?> chart, Path png) {
-        try {
-            Files.createDirectories(png.toAbsolutePath().getParent());
-            BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write plot " + png, e);
-        }
     }
 }

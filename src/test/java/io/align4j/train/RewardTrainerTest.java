@@ -150,11 +150,7 @@ class RewardTrainerTest {
         Path bin = SharedData.require(DataPaths.STORIES260K_MODEL);
         Path tok = SharedData.require(DataPaths.STORIES260K_TOKENIZER);
         List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
-        Random random = new Random(5);
-        for (int i = 0; i < 20; i++) {
-            prompts.add(ids(random, 1 + random.nextInt(12)));
-            responses.add(ids(random, 1 + random.nextInt(20)));
-        }
+        randomPairs(new Random(5), 20, 12, 20, prompts, responses);
         Path folder = dir.resolve("rm");
         double[] before, alone = new double[prompts.size()];
         try (NDManager m = NDManager.newBaseManager(); ModelLoader.LoadedModel lm = ModelLoader.load(bin, tok, m)) {
@@ -191,11 +187,7 @@ class RewardTrainerTest {
         Path bin = SharedData.require(DataPaths.STORIES260K_MODEL);
         Path tok = SharedData.require(DataPaths.STORIES260K_TOKENIZER);
         List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
-        Random random = new Random(8);
-        for (int i = 0; i < 6; i++) {
-            prompts.add(ids(random, 1 + random.nextInt(10)));
-            responses.add(ids(random, 1 + random.nextInt(12)));
-        }
+        randomPairs(new Random(8), 6, 10, 12, prompts, responses);
         Path folder = dir.resolve("rm-likelihood");
         double[] withTerm, headOnly, logLikelihood;
         try (NDManager m = NDManager.newBaseManager(); ModelLoader.LoadedModel lm = ModelLoader.load(bin, tok, m)) {
@@ -237,6 +229,14 @@ class RewardTrainerTest {
         double se = 1 / Math.sqrt(fisher);
         assertEquals(trueAlpha, RewardTrainer.likelihoodWeightFit(chosen, rejected), 3 * se);
         assertEquals(10, RewardTrainer.likelihoodWeightFit(new double[] {-1, -2}, new double[] {-3, -5}), 0, "separable pairs hit the cap");
+    }
+
+    /** {@code count} random token-id prompts and responses of 1..maxPrompt and 1..maxResponse tokens. */
+    private static void randomPairs(Random random, int count, int maxPrompt, int maxResponse, List<int[]> prompts, List<int[]> responses) {
+        for (int i = 0; i < count; i++) {
+            prompts.add(ids(random, 1 + random.nextInt(maxPrompt)));
+            responses.add(ids(random, 1 + random.nextInt(maxResponse)));
+        }
     }
 
     private static int[] ids(Random random, int length) {
