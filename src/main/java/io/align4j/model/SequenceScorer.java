@@ -50,9 +50,14 @@ public final class SequenceScorer {
 
     /** As {@link #sequenceLogProbs(CausalLM, ResponseBatch)}, from the logits [B, T, V] of the batch's forward pass. */
     public static NDArray sequenceLogProbs(NDArray logits, ResponseBatch batch) {
+        return tokenLogProbs(logits, batch).sum(new int[] {1});
+    }
+
+    /** [B, T−1] log-prob of token t+1 from the logits [B, T, V] of the batch's forward pass, zero outside the response. */
+    public static NDArray tokenLogProbs(NDArray logits, ResponseBatch batch) {
         NDArray logProbs = nextTokenLogProbs(logits, batch);
         NDArray mask = batch.responseMask().toType(logProbs.getDataType(), false);
-        return targetLogProbs(logProbs, batch.ids()).mul(mask).sum(new int[] {1});
+        return targetLogProbs(logProbs, batch.ids()).mul(mask);
     }
 
     /** [B, T−1, V] log-distribution of the token after each position but the last. */

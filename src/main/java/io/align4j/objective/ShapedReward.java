@@ -30,6 +30,26 @@ public record ShapedReward(double beta, double gamma) {
     }
 
     /**
+     * The same reward paid per token, as PPO implementations for language models pay the KL
+     * penalty (Ziegler et al. 2019, TRL): token t of a response gets
+     * {@code −β (ln π_θ(a_t) − ln π_0(a_t)) − γ ln π_θ(a_t)} and the last token adds R̂. Each row
+     * sums to {@link #apply}'s sequence reward, so the return from the first token is unchanged;
+     * what changes is credit assignment: a token's own KL and entropy terms reach its advantage
+     * directly instead of through a value estimate of the whole sequence. Detached.
+     *
+     * @param score                   [B] R̂(x, a)
+     * @param policyTokenLogProbs     [B, T] ln π_θ of each response token, zero off the mask
+     * @param referenceTokenLogProbs  [B, T] ln π_0 of each response token
+     * @param mask                    [B, T] 1 on response tokens (a prefix of each row)
+     * @return [B, T] rewards, zero off the mask
+     */
+    public NDArray perToken(NDArray score, NDArray policyTokenLogProbs, NDArray referenceTokenLogProbs, NDArray mask) {
+        NDArray lp = policyTokenLogProbs.stopGradient();
+        NDArray shaping = ScalarOps.mul(lp.sub(referenceTokenLogProbs.stopGradient()), beta).add(ScalarOps.mul(lp, gamma));
+        return Ppo.terminalRewards(score, mask).sub(shaping.mul(mask));
+    }
+
+    /**
      * The closed-form optimum over a full table of responses, as log-probs along {@code axis}:
      * {@code log_softmax((β ln π_0 + R̂) / (β + γ))}.
      */

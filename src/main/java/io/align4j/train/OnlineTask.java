@@ -1,5 +1,6 @@
 package io.align4j.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.generate.Generation;
@@ -53,10 +54,15 @@ public abstract class OnlineTask implements TrainingLoop.Task {
      * @param tokenLogProbs [row][t] ln π_t of each sampled token
      * @param logProbs      [row] ln π_t(a|x)
      * @param refLogProbs   [row] ln π_0(a|x)
+     * @param refTokenLogProbs [row][t] ln π_0 of each sampled token
+     * @param referenceFeatures [row][t·dim + d] the reference's final-normed hidden state at the
+     *                      position that predicts response token t; null unless
+     *                      {@link #needsReferenceFeatures()}
      * @param scores        [row] the reward source's score
      */
     protected record Rollout(List<int[]> prompts, List<int[]> responses, double[][] tokenLogProbs,
-                             double[] logProbs, double[] refLogProbs, double[] scores, int groups) {}
+                             double[] logProbs, double[] refLogProbs, double[][] refTokenLogProbs,
+                             float[][] referenceFeatures, double[] scores, int groups) {}
 
     protected OnlineTask(CausalLM policy, CausalLM reference, RewardSource reward, List<int[]> train, List<int[]> eval,
                          int padId, int[] stopIds, int[] suppressIds, int samplesPerPrompt, TrainConfig c) {
@@ -143,11 +149,40 @@ public abstract class OnlineTask implements TrainingLoop.Task {
             List<int[]> responses = samples.stream().map(Generation::tokens).toList();
             double[][] tokenLogProbs = samples.stream().map(Generation::logProbs).toArray(double[][]::new);
             double[] logProbs = samples.stream().mapToDouble(Generation::sequenceLogProb).toArray();
-            ResponseBatch batch = ResponseBatch.rightPadded(m, prompts, responses, padId);
-            double[] ref = SequenceScorer.sequenceLogProbs(reference, batch).toType(DataType.FLOAT64, false).toDoubleArray();
             double[] scores = reward.score(prompts, responses);
-            return new Rollout(prompts, responses, tokenLogProbs, logProbs, ref, scores, groupPrompts.size());
+            try (NDManager sub = m.newSubManager()) {
+                ResponseBatch batch = ResponseBatch.rightPadded(sub, prompts, responses, padId);
+                NDArray hidden = reference.hidden(batch.ids(), null, null, null);
+                NDArray tokenRef = SequenceScorer.tokenLogProbs(reference.classifier(hidden), batch);
+                double[] ref = tokenRef.sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
+                double[][] refTokens = new double[prompts.size()][];
+                float[] refFlat = tokenRef.toType(DataType.FLOAT32, false).toFloatArray();
+                int targets = (int) tokenRef.getShape().get(1);
+                for (int b = 0; b < refTokens.length; b++) {
+                    refTokens[b] = new double[responses.get(b).length];
+                    for (int j = 0; j < refTokens[b].length; j++) refTokens[b][j] = refFlat[b * targets + batch.promptLengths()[b] - 1 + j];
+                }
+                float[][] features = needsReferenceFeatures() ? responseAligned(hidden, batch) : null;
+                return new Rollout(prompts, responses, tokenLogProbs, logProbs, ref, refTokens, features, scores, groupPrompts.size());
+            }
         }
+    }
+
+    /** Whether rollouts keep the reference's hidden states ({@link Rollout#referenceFeatures()}): false unless overridden. */
+    protected boolean needsReferenceFeatures() { return false; }
+
+    /** [row][t·dim + d]: hidden [B, T, dim] at the position that predicts response token t (prompt length − 1 + t). */
+    private static float[][] responseAligned(NDArray hidden, ResponseBatch batch) {
+        int rows = batch.promptLengths().length, dim = (int) hidden.getShape().get(2);
+        long t = hidden.getShape().get(1);
+        float[] h = hidden.toType(DataType.FLOAT32, false).toFloatArray();
+        float[][] out = new float[rows][];
+        for (int b = 0; b < rows; b++) {
+            int start = batch.promptLengths()[b] - 1, len = batch.responseLengths()[b];
+            out[b] = new float[len * dim];
+            System.arraycopy(h, (int) ((b * t + start) * dim), out[b], 0, len * dim);
+        }
+        return out;
     }
 
     private static Map<String, Double> rolloutMetrics(Rollout r) {

@@ -91,7 +91,7 @@ public final class OnlineTrainer {
                     head = checkpoint.isPresent() ? ValueHead.of(TrainingLoop.readAuxiliary(checkpoint.get(), manager))
                             : ValueHead.zeros(reference.config().dim(), manager);
                 }
-                task = new PolicyGradientTask(policy, reference, reward, shaping, estimator, head, train, eval,
+                task = new PolicyGradientTask(policy, reference, reward, shaping, estimator, head, checkpoint.isEmpty(), train, eval,
                         tok.padId(), stop, suppress, c);
                 Map<String, NDArray> auxiliary = head == null ? Map.of() : head.parameters();
                 trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(), tokenizerFiles, auxiliary);

@@ -22,8 +22,10 @@ import java.util.Map;
  * computed once per rollout from the sampler's log-probs of π_t), with one of two estimators:
  *
  * <ul>
- *   <li><b>PPO</b>: r sits on the last response token ({@link Ppo#terminalRewards}), GAE against
- *       the {@link ValueHead}'s values gives per-token advantages (whitened over the rollout's
+ *   <li><b>PPO</b>: r is paid per token ({@link ShapedReward#perToken}: each token its own KL and
+ *       entropy terms, the last one R̂ as well; {@code dense_shaping=false} puts all of r on the
+ *       last token), GAE against the {@link ValueHead}'s values, whose bias starts at the first
+ *       rollout's mean return, gives per-token advantages (whitened over the rollout's
  *       tokens, as TRL and OpenAI's PPO do) and returns; each update is the clipped surrogate
  *       with {@code ρ_t = π_θ/π_t} per token plus the clipped value loss
  *       ({@link Ppo#loss}).</li>
@@ -45,6 +47,9 @@ public final class PolicyGradientTask extends OnlineTask {
     private final Estimator estimator;
     private final Ppo ppo;
     private final ValueHead valueHead;
+    private final boolean denseShaping;
+    /** Whether the next rollout sets the value head's bias (a fresh head; a resumed one keeps its own). */
+    private boolean calibrateValue;
 
     // the current rollout, response-aligned: column j of row b is response token j
     private int width;
@@ -52,17 +57,25 @@ public final class PolicyGradientTask extends OnlineTask {
     private float[][] features;
     private double[] sequenceAdvantages;
 
-    /** @param valueHead the critic for PPO; null for RLOO */
+    /**
+     * @param valueHead      the critic for PPO; null for RLOO
+     * @param freshValueHead whether the head is new (its bias is then set from the first rollout) rather than resumed
+     */
     public PolicyGradientTask(CausalLM policy, CausalLM reference, RewardSource reward, ShapedReward shaping,
-                              Estimator estimator, ValueHead valueHead, List<int[]> train, List<int[]> eval,
-                              int padId, int[] stopIds, int[] suppressIds, TrainConfig c) {
+                              Estimator estimator, ValueHead valueHead, boolean freshValueHead, List<int[]> train,
+                              List<int[]> eval, int padId, int[] stopIds, int[] suppressIds, TrainConfig c) {
         super(policy, reference, reward, train, eval, padId, stopIds, suppressIds, c.samplesPerPrompt, c);
         if (estimator == Estimator.PPO && valueHead == null) throw new IllegalArgumentException("PPO needs a value head");
         this.shaping = shaping;
         this.estimator = estimator;
         this.valueHead = valueHead;
+        this.denseShaping = c.denseShaping;
+        this.calibrateValue = valueHead != null && freshValueHead;
         this.ppo = new Ppo(c.clipRange, c.gaeLambda, c.discount, estimator == Estimator.PPO ? c.valueCoef : 0, c.clipRangeValue);
     }
+
+    @Override
+    protected boolean needsReferenceFeatures() { return estimator == Estimator.PPO; }
 
     @Override
     protected Map<String, Double> prepare(NDManager m, Rollout r) {
@@ -80,18 +93,29 @@ public final class PolicyGradientTask extends OnlineTask {
         width = r.responses().stream().mapToInt(a -> a.length).max().orElse(1);
         mask = new double[rows][width];
         oldLogProbs = new double[rows][width];
+        double[][] refLogProbs = new double[rows][width];
+        features = new float[rows][width * reference.config().dim()];
         for (int b = 0; b < rows; b++) {
             int len = r.responses().get(b).length;
             for (int j = 0; j < len; j++) mask[b][j] = 1;
             System.arraycopy(r.tokenLogProbs()[b], 0, oldLogProbs[b], 0, len);
+            System.arraycopy(r.refTokenLogProbs()[b], 0, refLogProbs[b], 0, len);
+            System.arraycopy(r.referenceFeatures()[b], 0, features[b], 0, r.referenceFeatures()[b].length);
         }
-        features = referenceFeatures(m, r);
         NDArray maskNd = grid(m, mask);
+        NDArray score = m.create(r.scores()).toType(DataType.FLOAT32, false);
+        NDArray rewards = denseShaping ? shaping.perToken(score, grid(m, oldLogProbs), grid(m, refLogProbs), maskNd)
+                : Ppo.terminalRewards(shaped.toType(DataType.FLOAT32, false), maskNd);
+        if (calibrateValue) {
+            valueHead.setBias(meanReturnToGo(rows(rewards), mask));
+            calibrateValue = false;
+            metrics.put("val/calibrated_bias", valueHead.bias());
+        }
         NDArray values;
         try (NoGradient noGrad = new NoGradient()) {
             values = valueHead.values(features(m, features, allRows(rows))).mul(maskNd);
         }
-        Ppo.Advantages gae = ppo.gae(Ppo.terminalRewards(shaped.toType(DataType.FLOAT32, false), maskNd), values, maskNd);
+        Ppo.Advantages gae = ppo.gae(rewards, values, maskNd);
         oldValues = rows(values);
         returns = rows(gae.returns());
         advantages = whitened(rows(gae.advantages()), mask);
@@ -99,6 +123,20 @@ public final class PolicyGradientTask extends OnlineTask {
         for (int b = 0; b < rows; b++) for (int j = 0; j < width; j++) { valueMean += oldValues[b][j]; tokens += mask[b][j]; }
         metrics.put("val/mean", valueMean / tokens);
         return metrics;
+    }
+
+    /** Mean over response tokens of the undiscounted return from that token on, {@code Σ_{u ≥ t} r_u}. */
+    static double meanReturnToGo(double[][] rewards, double[][] mask) {
+        double sum = 0, tokens = 0;
+        for (int b = 0; b < rewards.length; b++) {
+            double toGo = 0;
+            for (int j = rewards[b].length - 1; j >= 0; j--) {
+                toGo += rewards[b][j] * mask[b][j];
+                sum += toGo * mask[b][j];
+                tokens += mask[b][j];
+            }
+        }
+        return tokens == 0 ? 0 : sum / tokens;
     }
 
     @Override
@@ -136,26 +174,6 @@ public final class PolicyGradientTask extends OnlineTask {
     /** max over response tokens of |exp(ln π_θ − ln π_t) − 1|. */
     private static NDArray maxRatioDeviation(NDArray logProbs, NDArray old, NDArray mask) {
         return logProbs.stopGradient().sub(old).exp().sub(1).abs().mul(mask).max();
-    }
-
-    /**
-     * [row][j·dim + d]: the frozen reference's final hidden state at the position that predicts
-     * response token j (prompt length − 1 + j), zero past the response.
-     */
-    private float[][] referenceFeatures(NDManager m, Rollout r) {
-        int rows = r.scores().length, dim = reference.config().dim();
-        float[][] out = new float[rows][width * dim];
-        try (NoGradient noGrad = new NoGradient(); NDManager sub = m.newSubManager()) {
-            ResponseBatch batch = ResponseBatch.rightPadded(sub, r.prompts(), r.responses(), padId);
-            NDArray hidden = reference.hidden(batch.ids(), null, null, null).toType(DataType.FLOAT32, false);
-            long t = hidden.getShape().get(1);
-            float[] h = hidden.toFloatArray();
-            for (int b = 0; b < rows; b++) {
-                int start = batch.promptLengths()[b] - 1, len = batch.responseLengths()[b];
-                System.arraycopy(h, (int) ((b * t + start) * dim), out[b], 0, len * dim);
-            }
-        }
-        return out;
     }
 
     private NDArray features(NDManager m, float[][] all, int[] rows) {

@@ -81,6 +81,12 @@ public class TrainConfig {
     public double clipRangeValue = 0.2;
     public double gaeLambda = 0.95;
     public double discount = 1.0;
+    /**
+     * PPO: pay the KL and entropy terms of the shaped reward on each token,
+     * {@code −β(ln π_t(a_t) − ln π_0(a_t)) − γ ln π_t(a_t)}, with R̂ on the last (TRL's and
+     * Ziegler et al.'s form); false = the whole sequence reward on the last token.
+     */
+    public boolean denseShaping = true;
     /** Weight of the value loss in the PPO loss. */
     public double valueCoef = 0.1;
     /** Held-out prompts sampled per online evaluation (the first ones of the held-out split). */

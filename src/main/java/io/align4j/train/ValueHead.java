@@ -17,7 +17,13 @@ import java.util.Map;
  * epochs, and the value loss never pulls on the policy's backbone (a shared backbone lets the
  * critic's regression disturb the policy, the reason many PPO implementations keep a separate
  * critic). The price is a linear critic on fixed features, which is what a baseline for variance
- * reduction needs. Starts at zero (V ≡ 0), so the first advantages are the plain returns.
+ * reduction needs.
+ *
+ * <p>A new head starts with w = 0 and its bias at the mean return of the first rollout
+ * ({@link #setBias}). Left at zero, the bias of a linear head trained at a policy's learning rate
+ * moves about that rate per update, while a reward model's scores sit wherever its training left
+ * them (−8.7 on the quickstart's, whose likelihood term is a sum of log-probs): the value loss
+ * then never falls and the critic baselines nothing. Measured in #8's note.
  */
 public final class ValueHead {
     public static final String WEIGHT = "value_head.weight";
@@ -49,6 +55,16 @@ public final class ValueHead {
         p.put(BIAS, bias);
         return p;
     }
+
+    /** Sets the bias to {@code value} in place (outside any gradient recording). */
+    public void setBias(double value) {
+        try (NoGradient noGrad = new NoGradient()) {
+            bias.set(new float[] {(float) value});
+        }
+    }
+
+    /** The current bias. */
+    public double bias() { return bias.toFloatArray()[0]; }
 
     /** Values [B, L] of features [B, L, dim]; differentiable in the head. */
     public NDArray values(NDArray features) {

@@ -179,6 +179,30 @@ class ObjectivesTest {
     }
 
     @Test
+    void perTokenShapedRewardSumsToTheSequenceRewardAndPaysEachTokenItsOwnTerms() {
+        ShapedReward shaped = ShapedReward.reverseKl(0.05, 0.01);
+        try (NDManager m = manager.newSubManager()) {
+            // two responses of 3 and 2 tokens, right-padded to width 3
+            float[][] policy = {{-1.0f, -2.5f, -0.3f}, {-0.7f, -1.9f, 0f}}, reference = {{-1.2f, -2.0f, -0.9f}, {-0.4f, -2.2f, 0f}};
+            float[][] mask = {{1, 1, 1}, {1, 1, 0}};
+            NDArray score = m.create(new float[] {0.8f, -1.5f});
+            NDArray perToken = shaped.perToken(score, m.create(policy), m.create(reference), m.create(mask));
+            float[] r = perToken.toFloatArray();
+            float[] sequence = shaped.apply(score, m.create(policy).sum(new int[] {1}), m.create(reference).sum(new int[] {1})).toFloatArray();
+            for (int b = 0; b < 2; b++) {
+                double rowSum = 0;
+                for (int t = 0; t < 3; t++) rowSum += r[b * 3 + t];
+                assertEquals(sequence[b], rowSum, 1e-6, "row " + b + " sums to the sequence reward");
+            }
+            // token 0 of row 0: −β(−1.0 − (−1.2)) − γ(−1.0) = −0.01 + 0.01 = 0; its last token adds R̂ = 0.8
+            assertEquals(0.0, r[0], 1e-7);
+            assertEquals(-0.05 * (-0.3 + 0.9) - 0.01 * -0.3 + 0.8, r[2], 1e-6);
+            assertEquals(-0.05 * (-1.9 + 2.2) - 0.01 * -1.9 - 1.5, r[4], 1e-6, "row 1 ends at its second token");
+            assertEquals(0.0, r[5], 0.0, "nothing off the mask");
+        }
+    }
+
+    @Test
     void exactPolicyGradientIsTheGradientOfTheRegularisedObjective() {
         double beta = 0.3, gamma = 0.2;
         double[] scores = {0.5, -1.0, 2.0, 0.1}, reference = {-1.2, -1.5, -2.0, -1.0};

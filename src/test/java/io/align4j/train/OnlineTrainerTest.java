@@ -85,7 +85,7 @@ class OnlineTrainerTest {
             int longest = promptIds.stream().mapToInt(p -> p.length).max().orElseThrow();
             TrainConfig c = config("rlhf", "unused");
             PolicyGradientTask task = new PolicyGradientTask(counting, Models.frozenCopy(start.model(), manager), RewardSource.gold(tok),
-                    ShapedReward.rlhf(0.05), PolicyGradientTask.Estimator.RLOO, null, promptIds, List.of(), tok.padId(),
+                    ShapedReward.rlhf(0.05), PolicyGradientTask.Estimator.RLOO, null, false, promptIds, List.of(), tok.padId(),
                     new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
             try (NDManager m = manager.newSubManager()) {
                 OnlineTask.Rollout r = task.rollout(m, promptIds, 1, new SamplingConfig(1, 0, 1, 48, new int[0],
@@ -143,11 +143,15 @@ class OnlineTrainerTest {
             c.miniBatches = 1;
             CausalLM policy = Models.trainable(start.model());
             PolicyGradientTask task = new PolicyGradientTask(policy, Models.frozenCopy(policy, manager), RewardSource.gold(tok),
-                    ShapedReward.rlhf(0.05), PolicyGradientTask.Estimator.PPO, ValueHead.zeros(policy.config().dim(), manager),
+                    ShapedReward.rlhf(0.05), PolicyGradientTask.Estimator.PPO, ValueHead.zeros(policy.config().dim(), manager), true,
                     promptIds, List.of(), tok.padId(), new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
             try (NDManager m = manager.newSubManager()) {
                 int[] all = java.util.stream.IntStream.range(0, OPENINGS.length).toArray();
-                task.beginStep(m, all, 11);
+                Map<String, Double> rollout = task.beginStep(m, all, 11);
+                // a fresh head (w = 0) starts at the rollout's mean return; with R̂ the gold reward in (−1, 1)
+                // and the per-token KL zero at the start, that is the mean score
+                assertEquals(rollout.get("rewards/mean"), rollout.get("val/calibrated_bias"), 1e-6);
+                assertEquals(rollout.get("val/calibrated_bias"), rollout.get("val/mean"), 1e-6);
                 ObjectiveOutput first = task.loss(m, all, 11, 0);
                 assertEquals(0.0, first.value("clipfrac"));
                 assertTrue(first.value("ratio/max_deviation") < 1e-4, "max |ρ − 1| = " + first.value("ratio/max_deviation"));
@@ -155,6 +159,13 @@ class OnlineTrainerTest {
                 assertTrue(Double.isFinite(first.value("loss/value")) && first.value("loss/value") > 0);
             }
         }
+    }
+
+    @Test
+    void meanReturnToGoAveragesTheRemainingRewardOverResponseTokens() {
+        double[][] rewards = {{0.5, -1.0, 2.0}, {1.0, 3.0, 9.0}}, mask = {{1, 1, 1}, {1, 1, 0}};
+        // row 0: 1.5, 1.0, 2.0; row 1: 4.0, 3.0 (the padded 9.0 is ignored)
+        assertEquals((1.5 + 1.0 + 2.0 + 4.0 + 3.0) / 5, PolicyGradientTask.meanReturnToGo(rewards, mask), 1e-12);
     }
 
     /** A few steps of each objective: every metric finite, the sampled reward changes and so does the policy. */
