@@ -1,0 +1,94 @@
+package io.align4j.generate;
+
+/**
+ * The two inner loops of the {@link JavaDecoder}, a matrix product of a group of rows and one
+ * head of causal attention, with their arithmetic fixed lane by lane so that two implementations
+ * give the same bits: {@link VectorDecoderKernels} on {@code jdk.incubator.vector} when the JVM
+ * was started with {@code --add-modules jdk.incubator.vector} and has 256-bit vectors, else
+ * {@link ScalarDecoderKernels}, the same operations one lane at a time.
+ *
+ * <p>The fixed arithmetic, with {@code fma(a, b, c) = a·b + c} rounded once:
+ * <ul>
+ * <li>{@link #multiply}: {@code y_j = fma(x_{in−1}, W_{in−1,j}, … fma(x_1, W_1j, fma(x_0, W_0j, 0)))},
+ *     one chain per output in rising k, whatever the number of rows decoded together;</li>
+ * <li>{@link #attendHead}: scores {@code s_t = fma(q_{d−1}, k_{t,d−1}, … fma(q_0, k_t0, 0))};
+ *     {@code e_t = }{@link #exp}{@code (s_t − max s)}; each sum over positions runs in
+ *     {@value #LANES} lanes, position t adding into lane {@code t mod 8} in rising t (the
+ *     weights with {@code fma(e_t, v_ti, lane)}), and the lanes add as
+ *     {@code ((l₀+l₁)+(l₂+l₃))+((l₄+l₅)+(l₆+l₇))}; output i is {@code Σ_t e_t v_ti / Σ_t e_t}.</li>
+ * </ul>
+ */
+interface DecoderKernels {
+    /** Width of the lanes every sum over positions is split into: one 256-bit vector of floats. */
+    int LANES = 8;
+
+    /** log₂ e, and 1.5·2²³: adding it to a float of magnitude below 2²² rounds it to an integer (half to even). */
+    float LOG2E = 1.44269504088896341f, ROUNDING_MAGIC = 12582912f;
+    /** ln 2 = LN2_HIGH − LN2_LOW (Cephes): the first has few bits, so n·{@code LN2_HIGH} is exact for |n| ≤ 126. */
+    float LN2_HIGH = 0.693359375f, LN2_LOW = 2.12194440e-4f;
+    /** Coefficients of e^r ≈ 1 + r + r²·P(r) on |r| ≤ ½ ln 2 (Cephes {@code expf}), highest degree first. */
+    float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f,
+            P5 = 5.0000001201e-1f;
+    /**
+     * Lower clamp of {@link #exp}'s argument: 2ⁿ with n ≥ −126 stays a normal float, so the
+     * exponent bits are built without a branch. A clamped score weighs e^−87 ≈ 1.6·10⁻³⁸
+     * against the largest one's 1 instead of less, which no float sum or product can see.
+     */
+    float EXP_FLOOR = -87f;
+
+    /** The kernels this JVM runs best: the vector ones when the incubator module is present and usable. */
+    static DecoderKernels best() {
+        if (!"scalar".equals(System.getProperty(PROPERTY)) && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            try {
+                DecoderKernels vector = (DecoderKernels) Class.forName("io.align4j.generate.VectorDecoderKernels")
+                        .getDeclaredConstructor().newInstance();
+                if (vector.usable()) return vector;
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return new ScalarDecoderKernels();
+            }
+        }
+        return new ScalarDecoderKernels();
+    }
+
+    /** System property that, set to {@code scalar}, keeps the decoder off the vector kernels (to compare the two). */
+    String PROPERTY = "align4j.decoder.kernels";
+
+    /** Whether this implementation runs at full speed here (the vector one needs 256-bit vectors in hardware). */
+    boolean usable();
+
+    /**
+     * {@code Y[s] = X[s] · W} for slots {@code slots[0, count)}, X rows of {@code in} floats at
+     * {@code s·in}, Y rows of {@code n} at {@code s·n}, W stored [in][n].
+     */
+    void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count);
+
+    /**
+     * One head of causal attention over {@code positions} cached positions: {@code query} (already
+     * scaled by 1/√d) at {@code queryOffset}, component i of the cached keys and values at
+     * {@code head + i·capacity + t}, the d outputs into {@code out[outOffset, outOffset + d)};
+     * {@code scores} and {@code shifted} are scratch of at least {@code positions} floats.
+     */
+    void attendHead(float[] query, int queryOffset, int d, float[] keys, float[] values, int head, int capacity, int positions,
+                    float[] scores, float[] shifted, float[] out, int outOffset);
+
+    /**
+     * e^x for x ≤ 0 in float32 (Cephes {@code expf}, within 2 ulp above the clamp): x = n·ln 2 + r
+     * with n = round(x·log₂e), |r| ≤ ½ ln 2, e^r = 1 + r + r²·P(r), times 2ⁿ built from the
+     * exponent bits of the rounded {@code x·log₂e + 1.5·2²³}. The vector kernels run these
+     * operations lane by lane.
+     */
+    static float exp(float x) {
+        x = Math.max(x, EXP_FLOOR);
+        float shifted = x * LOG2E + ROUNDING_MAGIC;
+        float n = shifted - ROUNDING_MAGIC;
+        float r = Math.fma(n, LN2_LOW, Math.fma(n, -LN2_HIGH, x));
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, r, P1), r, P2), r, P3), r, P4), r, P5);
+        float e = Math.fma(p, r * r, r) + 1f;
+        return e * Float.intBitsToFloat((Float.floatToRawIntBits(shifted) + 127) << 23);
+    }
+
+    /** The fixed sum of {@value #LANES} lanes, {@code ((l₀+l₁)+(l₂+l₃))+((l₄+l₅)+(l₆+l₇))}. */
+    static float sumLanes(float[] l) {
+        return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    }
+}

@@ -1,0 +1,99 @@
+package io.align4j.generate;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector kernels against the scalar ones, bit for bit (the surefire JVM has
+ * {@code jdk.incubator.vector}), and both against float64 references.
+ */
+class DecoderKernelsTest {
+    private static final DecoderKernels SCALAR = new ScalarDecoderKernels();
+    private static final DecoderKernels VECTOR = DecoderKernels.best();
+
+    @Test
+    void surefireRunsTheVectorKernels() {
+        assertInstanceOf(VectorDecoderKernels.class, VECTOR, "pom.xml's surefire argLine adds jdk.incubator.vector");
+        assertTrue(JavaDecoder.vectorKernels());
+    }
+
+    @Test
+    void expIsWithinTwoUlpOfMathExpAboveTheFloorAndClampedBelow() {
+        for (float x = 0; x > -87f; x -= 0.0137f) {
+            double exact = Math.exp(x);
+            assertEquals(exact, DecoderKernels.exp(x), 2 * Math.ulp((float) exact), "x = " + x);
+        }
+        assertEquals(DecoderKernels.exp(-87f), DecoderKernels.exp(-1000f));
+        assertEquals(1f, DecoderKernels.exp(0f));
+        assertEquals(1f, DecoderKernels.exp(-0f));
+    }
+
+    /**
+     * Shapes with every tail: rows 1–9 (four-row blocks and single rows), columns that are
+     * multiples of 64, 16 and 8 and ones that are not, in-widths 1–172; slots out of order.
+     */
+    @Test
+    void multiplyIsBitwiseTheSameOnBothKernelsAndCloseToFloat64() {
+        Random random = new Random(3);
+        int[][] shapes = {{64, 128}, {64, 344}, {172, 64}, {64, 512}, {48, 101}, {32, 97}, {1, 7}, {5, 24}};
+        for (int[] shape : shapes) {
+            int in = shape[0], n = shape[1];
+            float[] weight = gaussian(random, in * n);
+            for (int rows = 1; rows <= 9; rows++) {
+                float[] x = gaussian(random, 10 * in);
+                int[] slots = new int[rows];
+                for (int i = 0; i < rows; i++) slots[i] = (7 * i + 3) % 10;
+                float[] scalar = new float[10 * n], vector = new float[10 * n];
+                SCALAR.multiply(x, weight, in, n, scalar, slots, rows);
+                VECTOR.multiply(x, weight, in, n, vector, slots, rows);
+                assertArrayEquals(scalar, vector, in + "x" + n + ", " + rows + " rows");
+                for (int s : slots)
+                    for (int j = 0; j < n; j++) {
+                        double exact = 0;
+                        for (int k = 0; k < in; k++) exact += (double) x[s * in + k] * weight[k * n + j];
+                        assertEquals(exact, scalar[s * n + j], 1e-5 * (1 + Math.abs(exact)) * Math.sqrt(in));
+                    }
+            }
+        }
+    }
+
+    /** Positions 1–70 (whole vectors, four-vector blocks and tails), head widths 8 and 5, against float64 softmax attention. */
+    @Test
+    void attentionIsBitwiseTheSameOnBothKernelsAndCloseToFloat64() {
+        Random random = new Random(4);
+        int capacity = 72;
+        for (int d : new int[] {8, 5, 12}) {
+            float[] keys = gaussian(random, 2 * d * capacity), values = gaussian(random, 2 * d * capacity);
+            for (int positions = 1; positions <= 70; positions++) {
+                float[] query = gaussian(random, d + 3);
+                for (int i = 0; i < query.length; i++) query[i] *= 3;
+                float[] scalar = new float[d + 2], vector = new float[d + 2];
+                SCALAR.attendHead(query, 3, d, keys, values, d * capacity, capacity, positions, new float[capacity], new float[capacity],
+                        scalar, 2);
+                VECTOR.attendHead(query, 3, d, keys, values, d * capacity, capacity, positions, new float[capacity], new float[capacity],
+                        vector, 2);
+                assertArrayEquals(scalar, vector, "d " + d + ", " + positions + " positions");
+                double[] weights = new double[positions];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int t = 0; t < positions; t++) {
+                    for (int i = 0; i < d; i++) weights[t] += (double) query[3 + i] * keys[d * capacity + i * capacity + t];
+                    max = Math.max(max, weights[t]);
+                }
+                for (int t = 0; t < positions; t++) sum += weights[t] = Math.exp(weights[t] - max);
+                for (int i = 0; i < d; i++) {
+                    double exact = 0;
+                    for (int t = 0; t < positions; t++) exact += weights[t] / sum * values[d * capacity + i * capacity + t];
+                    assertEquals(exact, scalar[2 + i], 2e-5, "d " + d + ", " + positions + " positions, component " + i);
+                }
+            }
+        }
+    }
+
+    private static float[] gaussian(Random random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) random.nextGaussian();
+        return v;
+    }
+}
