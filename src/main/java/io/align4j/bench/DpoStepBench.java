@@ -73,8 +73,7 @@ public final class DpoStepBench implements AutoCloseable {
     /** One forward, backward and optimiser step; returns the loss. */
     public double step() {
         try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray sequenceLogProbs = SequenceScorer.score(policy, ResponseBatch.rightPadded(m, prompts, responses, 0))
-                    .sequenceLogProbs();
+            NDArray sequenceLogProbs = SequenceScorer.sequenceLogProbs(policy, ResponseBatch.rightPadded(m, prompts, responses, 0));
             NDArray chosen = sequenceLogProbs.get("0:{}", pairs), rejected = sequenceLogProbs.get("{}:", pairs);
             NDArray reference = m.full(chosen.getShape(), -100f);
             NDArray loss = dpo.loss(PairLogProbs.of(chosen, rejected, reference, reference)).loss();
