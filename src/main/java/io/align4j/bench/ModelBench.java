@@ -69,7 +69,7 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                     out.put("dpo_tokens_per_second", tokensPerSecond);
                     out.put("dpo_gflops", gflops);
                     out.put("dpo_share_of_peak", gflops / peak);
-                    log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f GFLOP/s = %.0f%% of peak",
+                    log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f model GFLOP/s = %.0f%% of peak (FLOPs counted as the reference script counts them)",
                             pairs, Math.min(length, c.maxSeqLen()), seconds, tokensPerSecond, gflops, 100 * gflops / peak));
                     if (leakSteps > 0) out.putAll(memoryGrowth(dpo, log));
                 }
