@@ -27,7 +27,10 @@ import java.util.SplittableRandom;
  * sub-manager, as a trainer's does.
  *
  * <p>FLOPs per token are counted as the reference counts them, {@code 6·N + 12·L·T·d} for N
- * parameters (the tied classifier once), L layers, T positions and width d.
+ * parameters (the tied classifier once), L layers, T positions and width d. That count, like the
+ * reference's timing, charges the classifier for every position; the step runs it on the response
+ * positions only ({@link SequenceScorer#sequenceLogProbs(CausalLM, ResponseBatch)}), so the GFLOP/s
+ * derived from it is model FLOPs per second, not the arithmetic the processor did.
  */
 public final class DpoStepBench implements AutoCloseable {
     private final CausalLM policy;
@@ -73,8 +76,7 @@ public final class DpoStepBench implements AutoCloseable {
     /** One forward, backward and optimiser step; returns the loss. */
     public double step() {
         try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray sequenceLogProbs = SequenceScorer.score(policy, ResponseBatch.rightPadded(m, prompts, responses, 0))
-                    .sequenceLogProbs();
+            NDArray sequenceLogProbs = SequenceScorer.sequenceLogProbs(policy, ResponseBatch.rightPadded(m, prompts, responses, 0));
             NDArray chosen = sequenceLogProbs.get("0:{}", pairs), rejected = sequenceLogProbs.get("{}:", pairs);
             NDArray reference = m.full(chosen.getShape(), -100f);
             NDArray loss = dpo.loss(PairLogProbs.of(chosen, rejected, reference, reference)).loss();

@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * {@code repeats} timed runs after {@code warmup} untimed ones: the engine's fp32 matmul peak,
  * one DPO training step (tokens/s, GFLOP/s and share of the peak), sampling throughput on the
  * engine and on the {@link JavaDecoder} at batch 1, 16 and 64, peak resident memory, and the
- * growth of resident memory over {@code leakSteps} training steps.
+ * growth of resident memory over {@code leakSteps} training steps (overall, and in their second
+ * half split into JVM and native memory).
  *
  * @param config             {@code 260K}, {@code 15M} or {@code 110M} ({@link BenchModels})
  * @param stories260K        the stories260K checkpoint used for {@code 260K} when present, else null
@@ -68,7 +69,7 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                     out.put("dpo_tokens_per_second", tokensPerSecond);
                     out.put("dpo_gflops", gflops);
                     out.put("dpo_share_of_peak", gflops / peak);
-                    log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f GFLOP/s = %.0f%% of peak",
+                    log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f model GFLOP/s = %.0f%% of peak (FLOPs counted as the reference script counts them)",
                             pairs, Math.min(length, c.maxSeqLen()), seconds, tokensPerSecond, gflops, 100 * gflops / peak));
                     if (leakSteps > 0) out.putAll(memoryGrowth(dpo, log));
                 }
@@ -87,22 +88,48 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
         return Models.randomInit(BenchModels.llama2c(config), manager, 20240611L, DataType.FLOAT32);
     }
 
-    /** RSS after the warm-up steps against RSS after {@code leakSteps} more; the difference per step. */
+    /**
+     * Resident memory after the warm-up steps, after half of {@code leakSteps} more and after all of
+     * them. glibc's allocator keeps growing its arenas for a while before it has a free block of
+     * every size a step asks for, so the first half includes that settling; growth in the second
+     * half is the steady state, what a long run keeps adding per step. It is split into the JVM's
+     * heap and non-heap pools and the rest (libtorch's tensors and glibc's arenas), where a leaked
+     * NDArray would show.
+     */
     private Map<String, Object> memoryGrowth(DpoStepBench dpo, Consumer<String> log) {
-        for (int i = 0; i < Math.max(warmup, 3); i++) dpo.step();
-        System.gc();
-        double before = ProcessMemory.residentMiB();
-        for (int i = 0; i < leakSteps; i++) dpo.step();
-        System.gc();
-        double after = ProcessMemory.residentMiB();
+        int warmupSteps = Math.max(warmup, 3), firstHalf = leakSteps / 2;
+        for (int i = 0; i < warmupSteps; i++) dpo.step();
+        ProcessMemory.Snapshot start = ProcessMemory.snapshot();
+        for (int i = 0; i < firstHalf; i++) dpo.step();
+        ProcessMemory.Snapshot middle = ProcessMemory.snapshot();
+        for (int i = firstHalf; i < leakSteps; i++) dpo.step();
+        ProcessMemory.Snapshot end = ProcessMemory.snapshot();
+        int secondHalf = leakSteps - firstHalf;
+        double all = kibPerStep(start.resident(), end.resident(), leakSteps);
+        double steady = kibPerStep(middle.resident(), end.resident(), secondHalf);
+        double heap = kibPerStep(middle.heapCommitted(), end.heapCommitted(), secondHalf);
+        double nonHeap = kibPerStep(middle.nonHeapCommitted(), end.nonHeapCommitted(), secondHalf);
+        double outside = kibPerStep(middle.outsideJvm(), end.outsideJvm(), secondHalf);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("leak_steps", leakSteps);
-        out.put("rss_after_warmup_mib", before);
-        out.put("rss_after_steps_mib", after);
-        out.put("rss_growth_kib_per_step", (after - before) * 1024 / leakSteps);
-        log.accept(String.format("RSS over %d DPO steps: %.1f → %.1f MiB (%.2f KiB/step)", leakSteps, before, after,
-                (after - before) * 1024 / leakSteps));
+        out.put("rss_after_warmup_mib", start.resident());
+        out.put("rss_after_half_mib", middle.resident());
+        out.put("rss_after_steps_mib", end.resident());
+        out.put("rss_growth_kib_per_step", all);
+        out.put("rss_growth_second_half_kib_per_step", steady);
+        out.put("jvm_heap_growth_second_half_kib_per_step", heap);
+        out.put("jvm_non_heap_growth_second_half_kib_per_step", nonHeap);
+        out.put("outside_jvm_growth_second_half_kib_per_step", outside);
+        log.accept(String.format("RSS after %d warm-up DPO steps, then after %d and %d more: %.1f → %.1f → %.1f MiB", warmupSteps,
+                firstHalf, leakSteps, start.resident(), middle.resident(), end.resident()));
+        log.accept(String.format("RSS growth: %.2f KiB/step over all %d steps (includes the allocator settling), %.2f KiB/step over "
+                + "the last %d (steady state) = JVM heap %.2f + JVM non-heap %.2f + outside the JVM (libtorch, glibc) %.2f",
+                all, leakSteps, steady, secondHalf, heap, nonHeap, outside));
         return out;
+    }
+
+    private static double kibPerStep(double beforeMiB, double afterMiB, int steps) {
+        return steps == 0 ? 0 : (afterMiB - beforeMiB) * 1024 / steps;
     }
 
     /** New tokens per second from BOS at temperature 1, top-p 0.9 (llama2.c's defaults), no stop ids. */

@@ -1,15 +1,42 @@
 package io.align4j.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Resident memory of this process from {@code /proc/self/status}: JVM heap and native (libtorch)
- * allocations together, which is what grows when NDArrays leak.
+ * Resident memory of this process from {@code /proc/self/status}, and the part of it the JVM
+ * accounts for. An NDArray that is never closed leaks native (libtorch) memory, which shows in
+ * the resident set but in none of the JVM's pools; a Java-side leak shows in the heap.
  */
 public final class ProcessMemory {
     private ProcessMemory() {}
+
+    /**
+     * One reading, all in MiB.
+     *
+     * @param resident         resident set size (VmRSS)
+     * @param heapCommitted    JVM heap committed (an upper bound of its resident part)
+     * @param nonHeapCommitted JVM non-heap pools committed: metaspace, compressed class space, code cache
+     */
+    public record Snapshot(double resident, double heapCommitted, double nonHeapCommitted) {
+        /**
+         * Resident memory outside the JVM's heap and non-heap pools: libtorch's tensors and
+         * everything else glibc malloc holds (including the JVM's own internal mallocs, thread
+         * stacks and the mapped code of shared libraries).
+         */
+        public double outsideJvm() { return resident - heapCommitted - nonHeapCommitted; }
+    }
+
+    /** The current reading, after asking the collector to run so the heap figure is not garbage awaiting collection. */
+    public static Snapshot snapshot() {
+        System.gc();
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        return new Snapshot(residentMiB(), memory.getHeapMemoryUsage().getCommitted() / 1048576.0,
+                memory.getNonHeapMemoryUsage().getCommitted() / 1048576.0);
+    }
 
     /** Current resident set size in MiB, or NaN where /proc is not available. */
     public static double residentMiB() { return field("VmRSS:"); }

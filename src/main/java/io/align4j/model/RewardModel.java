@@ -134,7 +134,7 @@ public final class RewardModel implements AutoCloseable {
         NDArray index = batch.ids().getManager().create(last, new Shape(last.length, 1));
         NDArray rewards = perPosition.gather(index, 1).squeeze(-1);
         if (likelihoodWeight == null) return rewards;
-        return rewards.add(SequenceScorer.sequenceLogProbs(backbone.classifier(hidden), batch).mul(likelihoodWeight));
+        return rewards.add(SequenceScorer.sequenceLogProbs(backbone, hidden, batch).mul(likelihoodWeight));
     }
 
     /** Rewards of token-id (prompt, response) pairs, {@value #SCORE_BATCH} rows per forward pass. */

@@ -1,0 +1,112 @@
+package io.align4j.model;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The training path {@link SequenceScorer#sequenceLogProbs(CausalLM, ResponseBatch)} (classifier on the
+ * response positions only) against the full-logits path of {@link SequenceScorer#score} (log_softmax over
+ * every position, masked sum), on rows of different prompt and response lengths so that padding and
+ * prompt positions are both skipped.
+ */
+class SequenceScorerTest {
+    /** Tied classifier, grouped keys/values, a vocabulary large enough that the log-normaliser is a long sum. */
+    private static final ModelConfig TIED = new ModelConfig(ModelConfig.Arch.LLAMA, 32, 48, 2, 4, 2, 512, 64, 1e-5, 10000, true, 1, 2);
+    private static final List<int[]> PROMPTS = List.of(new int[] {1, 5, 7}, new int[] {1}, new int[] {1, 4, 4, 9, 3, 2, 8, 8, 300});
+    private static final List<int[]> RESPONSES = List.of(new int[] {8, 2, 511, 17}, new int[] {3, 11, 12, 6, 5, 499, 2, 64, 7, 7, 1}, new int[] {10});
+
+    @Test
+    void responseRowsEqualTheFullLogitsPathInFloat32AndFloat64() {
+        for (DataType dtype : List.of(DataType.FLOAT32, DataType.FLOAT64)) {
+            for (ModelConfig config : List.of(TIED, GradientAndTrainingTest.TINY_LLAMA, GradientAndTrainingTest.TINY_GPT2)) {
+                try (NDManager m = NDManager.newBaseManager()) {
+                    CausalLM model = Models.randomInit(config, m, 11, dtype);
+                    List<int[]> responses = config.vocabSize() < 512 ? GradientAndTrainingTest.RESPONSES : RESPONSES;
+                    List<int[]> prompts = config.vocabSize() < 512 ? GradientAndTrainingTest.PROMPTS : PROMPTS;
+                    ResponseBatch batch = ResponseBatch.rightPadded(m, prompts, responses, 0);
+                    NDArray rows = SequenceScorer.sequenceLogProbs(model, batch);
+                    assertEquals(dtype, rows.getDataType());
+                    double[] fast = rows.toType(DataType.FLOAT64, false).toDoubleArray();
+                    double[] full = SequenceScorer.score(model, batch).sequenceLogProbs().toType(DataType.FLOAT64, false).toDoubleArray();
+                    assertEquals(prompts.size(), fast.length);
+                    // the same terms summed in a different order: float32 round-off of a sum of at most a dozen terms
+                    double tolerance = dtype == DataType.FLOAT32 ? 1e-6 : 1e-13;
+                    for (int b = 0; b < fast.length; b++) {
+                        assertTrue(fast[b] < 0, "a log-probability: " + fast[b]);
+                        assertEquals(full[b], fast[b], tolerance * Math.max(1, Math.abs(full[b])),
+                                config.arch() + " " + dtype + " row " + b);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gradientOfTheResponseRowsPathMatchesFiniteDifferences() {
+        Map<String, double[]> values = new LinkedHashMap<>();
+        Random random = new Random(23);
+        ParameterLayout.of(TIED).forEach((name, shape) -> {
+            double[] v = new double[(int) shape.size()];
+            for (int i = 0; i < v.length; i++) v[i] = shape.dimension() > 1 ? 0.3 * random.nextGaussian() : 1 + 0.1 * random.nextGaussian();
+            values.put(name, v);
+        });
+        // rows weighted differently, so that a token credited to the wrong row changes the gradient
+        double[] rowWeights = {1.0, -0.5, 2.0};
+        List<String> names = List.of("model.embed_tokens.weight", "model.norm.weight", "model.layers.1.mlp.up_proj.weight",
+                "model.layers.0.self_attn.k_proj.weight");
+        try (NDManager m = NDManager.newBaseManager()) {
+            CausalLM model = Models.trainable(build(values, m));
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(weighted(model, m, rowWeights));
+            }
+            double h = 1e-5;
+            int checked = 0;
+            for (String name : names) {
+                double[] grad = model.parameters().get(name).getGradient().toDoubleArray();
+                double[] v = values.get(name);
+                // the embedding rows of a target token (8), a prompt-only token (5) and an unused token (400)
+                int[] entries = name.contains("embed") ? new int[] {8 * TIED.dim(), 5 * TIED.dim() + 3, 400 * TIED.dim() + 1}
+                        : new int[] {0, v.length / 3, v.length - 1};
+                for (int i : entries) {
+                    double saved = v[i];
+                    v[i] = saved + h;
+                    double plus = evaluate(values, rowWeights);
+                    v[i] = saved - h;
+                    double minus = evaluate(values, rowWeights);
+                    v[i] = saved;
+                    double numeric = (plus - minus) / (2 * h);
+                    assertEquals(numeric, grad[i], 1e-6 * Math.max(1, Math.abs(numeric)), name + "[" + i + "]");
+                    if (Math.abs(numeric) > 1e-4) checked++;
+                }
+            }
+            assertTrue(checked >= 9, "most checked entries should have a non-vanishing gradient: " + checked);
+        }
+    }
+
+    private static NDArray weighted(CausalLM model, NDManager m, double[] rowWeights) {
+        NDArray rows = SequenceScorer.sequenceLogProbs(model, ResponseBatch.rightPadded(m, PROMPTS, RESPONSES, 0));
+        return rows.mul(m.create(rowWeights)).sum();
+    }
+
+    private static double evaluate(Map<String, double[]> values, double[] rowWeights) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            return weighted(build(values, m), m, rowWeights).getDouble();
+        }
+    }
+
+    private static CausalLM build(Map<String, double[]> values, NDManager m) {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        values.forEach((name, v) -> params.put(name, m.create(v, ParameterLayout.of(TIED).get(name))));
+        return Models.create(TIED, params, m);
+    }
+}
