@@ -30,7 +30,8 @@ import java.util.SplittableRandom;
  * parameters (the tied classifier once), L layers, T positions and width d. That count, like the
  * reference's timing, charges the classifier for every position; the step runs it on the response
  * positions only ({@link SequenceScorer#sequenceLogProbs(CausalLM, ResponseBatch)}), so the GFLOP/s
- * derived from it is model FLOPs per second, not the arithmetic the processor did.
+ * derived from it is model FLOPs per second, not the arithmetic the processor did;
+ * {@link #executedFlopsPerStep()} is the latter.
  */
 public final class DpoStepBench implements AutoCloseable {
     private final CausalLM policy;
@@ -62,6 +63,16 @@ public final class DpoStepBench implements AutoCloseable {
 
     /** FLOPs per token of this step, {@link #flopsPerToken(ModelConfig, int)}. */
     public double flopsPerToken() { return flopsPerToken(policy.config(), length); }
+
+    /**
+     * FLOPs the step performs: the reference count less the classifier's {@code 6·d·V} for each
+     * position that predicts no response token (the prompt's), which the step never computes.
+     */
+    public double executedFlopsPerStep() {
+        ModelConfig c = policy.config();
+        long skippedPositions = 2L * pairs * prompts.get(0).length;
+        return tokensPerStep() * flopsPerToken() - 6.0 * c.dim() * c.vocabSize() * skippedPositions;
+    }
 
     /** {@code 6·N + 12·L·T·d} for a sequence length T, N counted from the parameter layout. */
     public static double flopsPerToken(ModelConfig c, int length) {

@@ -69,8 +69,12 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                     out.put("dpo_tokens_per_second", tokensPerSecond);
                     out.put("dpo_gflops", gflops);
                     out.put("dpo_share_of_peak", gflops / peak);
-                    log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f model GFLOP/s = %.0f%% of peak (FLOPs counted as the reference script counts them)",
-                            pairs, Math.min(length, c.maxSeqLen()), seconds, tokensPerSecond, gflops, 100 * gflops / peak));
+                    double executed = dpo.executedFlopsPerStep() / seconds / 1e9;
+                    out.put("dpo_executed_gflops", executed);
+                    out.put("dpo_executed_share_of_peak", executed / peak);
+                    log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f model GFLOP/s = %.0f%% of peak (FLOPs counted as the reference script counts them); "
+                                    + "%.1f GFLOP/s = %.0f%% of peak executed (the classifier runs on response positions only)",
+                            pairs, Math.min(length, c.maxSeqLen()), seconds, tokensPerSecond, gflops, 100 * gflops / peak, executed, 100 * executed / peak));
                     if (leakSteps > 0) out.putAll(memoryGrowth(dpo, log));
                 }
             }

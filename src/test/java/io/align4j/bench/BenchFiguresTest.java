@@ -48,6 +48,9 @@ class BenchFiguresTest {
              CausalLM model = Models.randomInit(BenchModels.llama2c("260K"), m, 3, ai.djl.ndarray.types.DataType.FLOAT32);
              DpoStepBench step = new DpoStepBench(model, 2, 16, 5)) {
             assertEquals(64, step.tokensPerStep());
+            // 4 rows of a 4-token prompt: their 4·4 = 16 positions skip the classifier's 6·64·512 FLOPs each
+            assertEquals(64 * DpoStepBench.flopsPerToken(BenchModels.llama2c("260K"), 16) - 16 * 6.0 * 64 * 512,
+                    step.executedFlopsPerStep(), 1e-6);
             // Both sides start equal (same reference constant), so the first loss is softplus(0·β) = ln 2 up to the policy's margin.
             double first = step.step();
             assertEquals(Math.log(2), first, 0.05);
