@@ -28,17 +28,24 @@ public final class Sampler {
     public static final String PATH_PROPERTY = "align4j.sampler";
 
     /**
-     * Largest model {@link #generate} sends to the Java decoder. Measured with {@code align4j bench}:
-     * at 260K parameters the Java path was 2.5–80× the engine at batch 1–64; at 15M it was on par
-     * at batch 1 and 2–3× slower at batch 16–64, where the engine's batched matmuls reuse each
-     * weight across rows and the per-call overhead no longer dominates.
+     * Largest model {@link #generate} sends to the Java decoder on its vector kernels
+     * ({@link JavaDecoder#vectorKernels()}). Measured with {@code align4j bench --config 15M}:
+     * Java 113 / 451 / 462 new tokens/s against the engine's 65 / 275 / 365 at batch 1 / 16 / 64,
+     * so stories15M's size (15.2M) is inside; larger models were not measured and stay on the engine.
      */
-    public static final long JAVA_PATH_MAX_PARAMETERS = 2_000_000;
+    public static final long JAVA_PATH_MAX_PARAMETERS = 16_000_000;
+    /**
+     * The same bound on the scalar kernels (a JVM without {@code jdk.incubator.vector}), about
+     * half as fast: measured before the vector kernels, at 260K parameters the Java path was
+     * 2.5–80× the engine at batch 1–64, at 15M on par at batch 1 and 2–3× slower at batch 16–64.
+     */
+    public static final long SCALAR_JAVA_PATH_MAX_PARAMETERS = 2_000_000;
 
     /**
      * Continues each prompt (at least one token each, e.g. BOS) per {@code config}. A row ends at
      * a stop id, after {@code maxNewTokens}, or when the model's context is full. Float32 models
-     * on the CPU of at most {@link #JAVA_PATH_MAX_PARAMETERS} decode on the {@link JavaDecoder}
+     * on the CPU of at most {@link #JAVA_PATH_MAX_PARAMETERS} ({@link #SCALAR_JAVA_PATH_MAX_PARAMETERS}
+     * without the vector kernels) decode on the {@link JavaDecoder}
      * (the same function without per-op engine calls; tests hold the two paths to the same
      * tokens), others on the engine.
      */
@@ -50,8 +57,8 @@ public final class Sampler {
     /** Whether {@link #generate} decodes this model on the {@link JavaDecoder} rather than the engine. */
     public static boolean usesJavaDecoder(CausalLM model) {
         long parameters = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
-        return !"engine".equals(System.getProperty(PATH_PROPERTY)) && parameters <= JAVA_PATH_MAX_PARAMETERS
-                && JavaDecoder.supports(model);
+        long bound = JavaDecoder.vectorKernels() ? JAVA_PATH_MAX_PARAMETERS : SCALAR_JAVA_PATH_MAX_PARAMETERS;
+        return !"engine".equals(System.getProperty(PATH_PROPERTY)) && parameters <= bound && JavaDecoder.supports(model);
     }
 
     /** {@link #generate} on the engine's batched forward, whatever the model's dtype and device. */
