@@ -12,6 +12,7 @@ import ai.djl.training.tracker.Tracker;
 import io.align4j.generate.Generation;
 import io.align4j.generate.SamplingConfig;
 import io.align4j.generate.Sampler;
+import io.align4j.testing.CentralDifference;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,13 +79,7 @@ class GradientAndTrainingTest {
                 double[] grad = model.parameters().get(name).getGradient().toDoubleArray();
                 double[] v = values.get(name);
                 for (int i : new int[] {0, v.length / 3, v.length - 1}) {
-                    double saved = v[i];
-                    v[i] = saved + h;
-                    double plus = evaluate(config, values);
-                    v[i] = saved - h;
-                    double minus = evaluate(config, values);
-                    v[i] = saved;
-                    double numeric = (plus - minus) / (2 * h);
+                    double numeric = CentralDifference.at(v, i, h, () -> evaluate(config, values));
                     double scale = Math.max(Math.abs(numeric), Math.abs(grad[i]));
                     if (scale < 1e-7) continue;
                     assertEquals(0, Math.abs(numeric - grad[i]) / scale, 1e-3,

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import io.align4j.testing.CentralDifference;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,13 +79,7 @@ class SequenceScorerTest {
                 int[] entries = name.contains("embed") ? new int[] {8 * TIED.dim(), 5 * TIED.dim() + 3, 400 * TIED.dim() + 1}
                         : new int[] {0, v.length / 3, v.length - 1};
                 for (int i : entries) {
-                    double saved = v[i];
-                    v[i] = saved + h;
-                    double plus = evaluate(values, rowWeights);
-                    v[i] = saved - h;
-                    double minus = evaluate(values, rowWeights);
-                    v[i] = saved;
-                    double numeric = (plus - minus) / (2 * h);
+                    double numeric = CentralDifference.at(v, i, h, () -> evaluate(values, rowWeights));
                     assertEquals(numeric, grad[i], 1e-6 * Math.max(1, Math.abs(numeric)), name + "[" + i + "]");
                     if (Math.abs(numeric) > 1e-4) checked++;
                 }
