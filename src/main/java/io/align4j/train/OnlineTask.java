@@ -91,7 +91,7 @@ public abstract class OnlineTask implements TrainingLoop.Task {
     public Map<String, Double> beginStep(NDManager step, int[] examples, long seed) {
         List<int[]> prompts = new ArrayList<>(examples.length);
         for (int e : examples) prompts.add(train.get(e));
-        current = rollout(step, prompts, samplesPerPrompt, sampling.withSeed(seed));
+        current = rollout(step, prompts, samplesPerPrompt, sampling.withSeed(seed), needsReferenceFeatures());
         Map<String, Double> metrics = rolloutMetrics(current);
         metrics.putAll(prepare(step, current));
         return metrics;
@@ -127,7 +127,7 @@ public abstract class OnlineTask implements TrainingLoop.Task {
             int to = Math.min(n, from + EVAL_BATCH);
             double share = (double) (to - from) / n;
             try (NDManager m = manager.newSubManager()) {
-                Rollout r = rollout(m, eval.subList(from, to), 1, sampling.withSeed(evalSeed + chunk));
+                Rollout r = rollout(m, eval.subList(from, to), 1, sampling.withSeed(evalSeed + chunk), false);
                 rolloutMetrics(r).forEach((k, v) -> sums.merge(k, v * share, Double::sum));
             }
         }
@@ -140,8 +140,11 @@ public abstract class OnlineTask implements TrainingLoop.Task {
     /** Differentiable loss of the rollout's {@code rows} (whole prompt groups, in order). */
     protected abstract ObjectiveOutput update(NDManager m, Rollout rollout, int[] rows);
 
-    /** Responses sampled per prompt, scored, with their reference log-probs; no gradients recorded. */
-    protected Rollout rollout(NDManager m, List<int[]> groupPrompts, int k, SamplingConfig config) {
+    /**
+     * Responses sampled per prompt, scored, with their reference log-probs (and the reference's
+     * hidden states when {@code keepFeatures}); no gradients recorded.
+     */
+    protected Rollout rollout(NDManager m, List<int[]> groupPrompts, int k, SamplingConfig config, boolean keepFeatures) {
         List<int[]> prompts = new ArrayList<>(groupPrompts.size() * k);
         for (int[] p : groupPrompts) for (int j = 0; j < k; j++) prompts.add(p);
         try (NoGradient noGrad = new NoGradient()) {
@@ -162,13 +165,13 @@ public abstract class OnlineTask implements TrainingLoop.Task {
                     refTokens[b] = new double[responses.get(b).length];
                     for (int j = 0; j < refTokens[b].length; j++) refTokens[b][j] = refFlat[b * targets + batch.promptLengths()[b] - 1 + j];
                 }
-                float[][] features = needsReferenceFeatures() ? responseAligned(hidden, batch) : null;
+                float[][] features = keepFeatures ? responseAligned(hidden, batch) : null;
                 return new Rollout(prompts, responses, tokenLogProbs, logProbs, ref, refTokens, features, scores, groupPrompts.size());
             }
         }
     }
 
-    /** Whether rollouts keep the reference's hidden states ({@link Rollout#referenceFeatures()}): false unless overridden. */
+    /** Whether training rollouts keep the reference's hidden states ({@link Rollout#referenceFeatures()}): false unless overridden. */
     protected boolean needsReferenceFeatures() { return false; }
 
     /** [row][t·dim + d]: hidden [B, T, dim] at the position that predicts response token t (prompt length − 1 + t). */

@@ -89,7 +89,7 @@ class OnlineTrainerTest {
                     new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
             try (NDManager m = manager.newSubManager()) {
                 OnlineTask.Rollout r = task.rollout(m, promptIds, 1, new SamplingConfig(1, 0, 1, 48, new int[0],
-                        new int[] {tok.bosId(), tok.eosId()}, 7));
+                        new int[] {tok.bosId(), tok.eosId()}, 7), false);
                 assertEquals(64, r.responses().size());
                 r.responses().forEach(a -> assertEquals(48, a.length));
             }
