@@ -69,32 +69,41 @@ public final class SequenceScorer {
      * forwards and backwards than log_softmax does.
      */
     public static NDArray sequenceLogProbs(CausalLM model, NDArray hidden, ResponseBatch batch) {
+        return sumByRow(responseTokenLogProbs(model, hidden, batch), batch);
+    }
+
+    /**
+     * [N, 1] ln π of each response token, row by row and in order within a row (N the batch's
+     * response tokens), from the final hidden states [B, T, dim]: the classifier and log_softmax
+     * on the N positions that predict them only ({@link #sequenceLogProbs(CausalLM, NDArray, ResponseBatch)}).
+     */
+    public static NDArray responseTokenLogProbs(CausalLM model, NDArray hidden, ResponseBatch batch) {
         NDManager m = batch.ids().getManager();
         Shape shape = hidden.getShape();
         int rows = (int) shape.get(0), width = (int) shape.get(1);
         int tokens = Arrays.stream(batch.responseLengths()).sum();
         int[] ids = batch.ids().toIntArray();
         long[] positions = new long[tokens], targets = new long[tokens];
-        float[] membership = new float[rows * tokens];
         for (int b = 0, i = 0; b < rows; b++) {
             int first = batch.promptLengths()[b] - 1; // the position whose logits predict the first response token
             for (int t = first; t < first + batch.responseLengths()[b]; t++, i++) {
                 positions[i] = (long) b * width + t;
                 targets[i] = ids[b * width + t + 1];
-                membership[b * tokens + i] = 1;
             }
         }
         NDArray selected = hidden.reshape(shape.get(0) * width, shape.get(2)).get(m.create(positions));
-        NDArray tokenLogProbs = model.classifier(selected).logSoftmax(-1).gather(m.create(targets, new Shape(tokens, 1)), -1);
-        NDArray rowOfToken = m.create(membership, new Shape(rows, tokens)).toType(hidden.getDataType(), false);
-        return rowOfToken.matMul(tokenLogProbs).reshape(rows);
+        return model.classifier(selected).logSoftmax(-1).gather(m.create(targets, new Shape(tokens, 1)), -1);
     }
 
-    /** [B, T−1] log-prob of token t+1 from the logits [B, T, V] of the batch's forward pass, zero outside the response. */
-    public static NDArray tokenLogProbs(NDArray logits, ResponseBatch batch) {
-        NDArray logProbs = nextTokenLogProbs(logits, batch);
-        NDArray mask = batch.responseMask().toType(logProbs.getDataType(), false);
-        return targetLogProbs(logProbs, batch.ids()).mul(mask);
+    /** [B] row sums of {@link #responseTokenLogProbs}' [N, 1], as the matrix product with S_{b,i} = 1 iff token i belongs to row b. */
+    public static NDArray sumByRow(NDArray responseTokenLogProbs, ResponseBatch batch) {
+        int rows = batch.responseLengths().length, tokens = (int) responseTokenLogProbs.getShape().get(0);
+        float[] membership = new float[rows * tokens];
+        for (int b = 0, i = 0; b < rows; b++)
+            for (int j = 0; j < batch.responseLengths()[b]; j++, i++) membership[b * tokens + i] = 1;
+        NDArray rowOfToken = batch.ids().getManager().create(membership, new Shape(rows, tokens))
+                .toType(responseTokenLogProbs.getDataType(), false);
+        return rowOfToken.matMul(responseTokenLogProbs).reshape(rows);
     }
 
     /** [B, T−1, V] log-distribution of the token after each position but the last. */

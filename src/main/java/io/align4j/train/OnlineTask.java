@@ -156,14 +156,13 @@ public abstract class OnlineTask implements TrainingLoop.Task {
             try (NDManager sub = m.newSubManager()) {
                 ResponseBatch batch = ResponseBatch.rightPadded(sub, prompts, responses, padId);
                 NDArray hidden = reference.hidden(batch.ids(), null, null, null);
-                NDArray tokenRef = SequenceScorer.tokenLogProbs(reference.classifier(hidden), batch);
-                double[] ref = tokenRef.sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
+                NDArray tokenRef = SequenceScorer.responseTokenLogProbs(reference, hidden, batch);
+                double[] ref = SequenceScorer.sumByRow(tokenRef, batch).toType(DataType.FLOAT64, false).toDoubleArray();
                 double[][] refTokens = new double[prompts.size()][];
                 float[] refFlat = tokenRef.toType(DataType.FLOAT32, false).toFloatArray();
-                int targets = (int) tokenRef.getShape().get(1);
-                for (int b = 0; b < refTokens.length; b++) {
+                for (int b = 0, i = 0; b < refTokens.length; i += refTokens[b].length, b++) {
                     refTokens[b] = new double[responses.get(b).length];
-                    for (int j = 0; j < refTokens[b].length; j++) refTokens[b][j] = refFlat[b * targets + batch.promptLengths()[b] - 1 + j];
+                    for (int j = 0; j < refTokens[b].length; j++) refTokens[b][j] = refFlat[i + j];
                 }
                 float[][] features = keepFeatures ? responseAligned(hidden, batch) : null;
                 return new Rollout(prompts, responses, tokenLogProbs, logProbs, ref, refTokens, features, scores, groupPrompts.size());
