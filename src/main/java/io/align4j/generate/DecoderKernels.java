@@ -64,12 +64,17 @@ interface DecoderKernels {
 
     /**
      * One head of causal attention over {@code positions} cached positions: {@code query} (already
-     * scaled by 1/√d) at {@code queryOffset}, component i of the cached keys and values at
-     * {@code head + i·capacity + t}, the d outputs into {@code out[outOffset, outOffset + d)};
-     * {@code scores} and {@code shifted} are scratch of at least {@code positions} floats.
+     * scaled by 1/√d) at {@code queryOffset}; component i of the key at position t at
+     * {@code keyOffset + i·keyStride + t} (a key component is a row over positions, so the scores
+     * run eight positions a vector); component i of the value at position t at
+     * {@code valueOffset + t·d + i} (the head's values are rows over components, so the weighted
+     * sum runs eight components a vector and never adds across lanes); the d outputs into
+     * {@code out[outOffset, outOffset + d)}; {@code scores} is scratch of at least
+     * {@code positions} floats. With room for a whole last vector of positions in the key rows
+     * ({@code keyStride}) and the scratch, the vector kernels score it as one.
      */
-    void attendHead(float[] query, int queryOffset, int d, float[] keys, float[] values, int head, int capacity, int positions,
-                    float[] scores, float[] shifted, float[] out, int outOffset);
+    void attendHead(float[] query, int queryOffset, int d, float[] keys, int keyOffset, int keyStride, float[] values,
+                    int valueOffset, int positions, float[] scores, float[] out, int outOffset);
 
     /**
      * e^x for x ≤ 0 in float32 (Cephes {@code expf}, within 2 ulp above the clamp): x = n·ln 2 + r

@@ -320,22 +320,23 @@ public final class JavaDecoder {
      * the new key and value: {@code softmax(q·k_t / √d) · v_t} per head, query head h reading
      * key/value head h / group ({@link DecoderKernels#attendHead}).
      *
-     * <p>The cache keeps, per slot and layer, each key and value component as a row over
-     * positions ([kvDim][capacity]), so every sum over positions reads contiguous memory eight
-     * positions a vector.
+     * <p>The cache keeps, per slot and layer, each key component as a row over positions
+     * ([kvDim][capacity]), so the scores read contiguous memory eight positions a vector, and
+     * each head's values position by position ([kvHeads][capacity][headDim]), so the weighted
+     * sum reads a value's components contiguously and adds eight of them a vector.
      */
     private void attend(Workspace w, int layer, int s, int pos) {
         int capacity = w.capacity, q = s * (dim + 2 * kvDim), base = s * kvDim * capacity;
         float[] keys = w.keys[layer], values = w.values[layer], query = w.scaledQuery;
-        for (int c = 0; c < kvDim; c++) {
-            keys[base + c * capacity + pos] = w.qkv[q + dim + c];
-            values[base + c * capacity + pos] = w.qkv[q + dim + kvDim + c];
-        }
+        for (int c = 0; c < kvDim; c++) keys[base + c * capacity + pos] = w.qkv[q + dim + c];
+        for (int g = 0; g < kvDim; g += headDim)
+            System.arraycopy(w.qkv, q + dim + kvDim + g, values, base + g * capacity + pos * headDim, headDim);
         float scale = (float) (1 / Math.sqrt(headDim));
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < headDim; i++) query[i] = w.qkv[q + h * headDim + i] * scale;
-            KERNELS.attendHead(query, 0, headDim, keys, values, base + (h / group) * headDim * capacity, capacity, pos + 1,
-                    w.scores, w.shifted, w.attended, s * dim + h * headDim);
+            int kvHead = (h / group) * headDim * capacity;
+            KERNELS.attendHead(query, 0, headDim, keys, base + kvHead, capacity, values, base + kvHead, pos + 1, w.scores, w.attended,
+                    s * dim + h * headDim);
         }
     }
 
@@ -390,18 +391,20 @@ public final class JavaDecoder {
 
     /**
      * Buffers and KV caches of {@code rows} slots of at most {@code capacity} positions, one per
-     * worker thread; slot s owns rows s of every buffer and its own cache, laid out
-     * [slot][kvDim][capacity].
+     * worker thread; slot s owns rows s of every buffer and its own cache, keys laid out
+     * [slot][kvDim][capacity] and values [slot][kvHeads][capacity][headDim]. The capacity is
+     * rounded up to whole vectors of positions, so the last part-vector scores as a whole one.
      */
     public final class Workspace {
         final int capacity;
         final float[] x, normed, qkv, attended, projected, up, activated, logits;
         final double[] logits64 = new double[vocab];
-        final float[] scores, shifted, scaledQuery = new float[headDim];
+        final float[] scores, scaledQuery = new float[headDim];
         final float[][] keys = new float[layers][], values = new float[layers][];
         final TokenChoice choice;
 
         Workspace(int rows, int capacity, SamplingConfig sampling) {
+            capacity = (capacity + DecoderKernels.LANES - 1) / DecoderKernels.LANES * DecoderKernels.LANES;
             this.capacity = capacity;
             x = new float[rows * dim];
             normed = new float[rows * dim];
@@ -412,7 +415,6 @@ public final class JavaDecoder {
             activated = new float[rows * hidden];
             logits = new float[rows * vocab];
             scores = new float[capacity];
-            shifted = new float[capacity];
             for (int l = 0; l < layers; l++) {
                 keys[l] = new float[rows * kvDim * capacity];
                 values[l] = new float[rows * kvDim * capacity];

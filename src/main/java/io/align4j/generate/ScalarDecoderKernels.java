@@ -27,12 +27,12 @@ final class ScalarDecoderKernels implements DecoderKernels {
     }
 
     @Override
-    public void attendHead(float[] query, int queryOffset, int d, float[] keys, float[] values, int head, int capacity,
-                           int positions, float[] scores, float[] shifted, float[] out, int outOffset) {
+    public void attendHead(float[] query, int queryOffset, int d, float[] keys, int keyOffset, int keyStride, float[] values,
+                           int valueOffset, int positions, float[] scores, float[] out, int outOffset) {
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < positions; t++) {
             float s = 0;
-            for (int i = 0; i < d; i++) s = Math.fma(query[queryOffset + i], keys[head + i * capacity + t], s);
+            for (int i = 0; i < d; i++) s = Math.fma(query[queryOffset + i], keys[keyOffset + i * keyStride + t], s);
             scores[t] = s;
             max = Math.max(max, s);
         }
@@ -44,8 +44,8 @@ final class ScalarDecoderKernels implements DecoderKernels {
         float sum = DecoderKernels.sumLanes(lanes);
         for (int i = 0; i < d; i++) {
             Arrays.fill(lanes, 0f);
-            int row = head + i * capacity;
-            for (int t = 0; t < positions; t++) lanes[t & (LANES - 1)] = Math.fma(scores[t], values[row + t], lanes[t & (LANES - 1)]);
+            for (int t = 0, at = valueOffset + i; t < positions; t++, at += d)
+                lanes[t & (LANES - 1)] = Math.fma(scores[t], values[at], lanes[t & (LANES - 1)]);
             out[outOffset + i] = DecoderKernels.sumLanes(lanes) / sum;
         }
     }

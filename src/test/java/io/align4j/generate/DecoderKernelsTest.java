@@ -2,6 +2,7 @@ package io.align4j.generate;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +60,14 @@ class DecoderKernelsTest {
         }
     }
 
-    /** Positions 1–70 (whole vectors, four-vector blocks and tails), head widths 8 and 5, against float64 softmax attention. */
+    /**
+     * Positions 1–70 (whole vectors, four-vector blocks and tails), head widths 8, 5 and 12 (a
+     * head narrower than a vector, and one with a part-vector), keys as rows over positions and
+     * values as rows over components, the second of two heads, against float64 softmax
+     * attention. The vector kernel also runs with scratch of exactly as many positions as are
+     * read (the last part-vector then scored one position at a time), and with NaN keys past the
+     * last position, which the masked last vector must not let through.
+     */
     @Test
     void attentionIsBitwiseTheSameOnBothKernelsAndCloseToFloat64() {
         Random random = new Random(4);
@@ -70,11 +78,19 @@ class DecoderKernelsTest {
                 float[] query = gaussian(random, d + 3);
                 for (int i = 0; i < query.length; i++) query[i] *= 3;
                 float[] scalar = new float[d + 2], vector = new float[d + 2];
-                SCALAR.attendHead(query, 3, d, keys, values, d * capacity, capacity, positions, new float[capacity], new float[capacity],
+                SCALAR.attendHead(query, 3, d, keys, d * capacity, capacity, values, d * capacity, positions, new float[capacity],
                         scalar, 2);
-                VECTOR.attendHead(query, 3, d, keys, values, d * capacity, capacity, positions, new float[capacity], new float[capacity],
+                VECTOR.attendHead(query, 3, d, keys, d * capacity, capacity, values, d * capacity, positions, new float[capacity],
                         vector, 2);
                 assertArrayEquals(scalar, vector, "d " + d + ", " + positions + " positions");
+                float[] tightScratch = new float[d + 2], poisonedTail = new float[d + 2], poisonedKeys = keys.clone();
+                VECTOR.attendHead(query, 3, d, keys, d * capacity, capacity, values, d * capacity, positions, new float[positions],
+                        tightScratch, 2);
+                assertArrayEquals(scalar, tightScratch, "d " + d + ", " + positions + " positions, scratch of " + positions);
+                for (int i = 0; i < d; i++) Arrays.fill(poisonedKeys, d * capacity + i * capacity + positions, d * capacity + (i + 1) * capacity, Float.NaN);
+                VECTOR.attendHead(query, 3, d, poisonedKeys, d * capacity, capacity, values, d * capacity, positions, new float[capacity],
+                        poisonedTail, 2);
+                assertArrayEquals(scalar, poisonedTail, "d " + d + ", " + positions + " positions, NaN keys past the last");
                 double[] weights = new double[positions];
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
                 for (int t = 0; t < positions; t++) {
@@ -84,7 +100,7 @@ class DecoderKernelsTest {
                 for (int t = 0; t < positions; t++) sum += weights[t] = Math.exp(weights[t] - max);
                 for (int i = 0; i < d; i++) {
                     double exact = 0;
-                    for (int t = 0; t < positions; t++) exact += weights[t] / sum * values[d * capacity + i * capacity + t];
+                    for (int t = 0; t < positions; t++) exact += weights[t] / sum * values[d * capacity + t * d + i];
                     assertEquals(exact, scalar[2 + i], 2e-5, "d " + d + ", " + positions + " positions, component " + i);
                 }
             }
