@@ -16,6 +16,8 @@ package io.align4j.generate;
  *     {@value #LANES} lanes, position t adding into lane {@code t mod 8} in rising t (the
  *     weights with {@code fma(e_t, v_ti, lane)}), and the lanes add as
  *     {@code ((l₀+l₁)+(l₂+l₃))+((l₄+l₅)+(l₆+l₇))}; output i is {@code Σ_t e_t v_ti / Σ_t e_t}.</li>
+ * <li>{@link #swiGlu}: {@code out_j = (g_j · σ_j) · u_j}, σ_j = the float32 rounding of
+ *     {@code 1 / (1 + Math.exp(−g_j))} computed in float64.</li>
  * </ul>
  */
 interface DecoderKernels {
@@ -75,6 +77,19 @@ interface DecoderKernels {
      */
     void attendHead(float[] query, int queryOffset, int d, float[] keys, int keyOffset, int keyStride, float[] values,
                     int valueOffset, int positions, float[] scores, float[] out, int outOffset);
+
+    /**
+     * Llama's gated activation of one row: {@code out[outOffset + j] = silu(g_j) · u_j} for
+     * j &lt; hidden, with the gate {@code g_j = gateAndUp[offset + j]} and the up projection
+     * {@code u_j = gateAndUp[offset + hidden + j]}, in the fixed arithmetic above;
+     * {@code scratch} holds at least {@code hidden} doubles.
+     */
+    void swiGlu(float[] gateAndUp, int offset, int hidden, float[] out, int outOffset, double[] scratch);
+
+    /** The float32 σ(g) of {@link #swiGlu}: {@code 1 / (1 + e^−g)} in float64 with {@link Math#exp}, rounded once. */
+    static float sigmoid(float gate) {
+        return (float) (1 / (1 + Math.exp(-gate)));
+    }
 
     /**
      * e^x for x ≤ 0 in float32 (Cephes {@code expf}, within 2 ulp above the clamp): x = n·ln 2 + r

@@ -291,10 +291,7 @@ public final class JavaDecoder {
             for (int i = 0; i < count; i++) {
                 int up = slots[i] * upWidth, act = slots[i] * hidden;
                 if (llama) {
-                    for (int j = 0; j < hidden; j++) {
-                        float gate = w.up[up + j];
-                        w.activated[act + j] = gate * (float) (1 / (1 + Math.exp(-gate))) * w.up[up + hidden + j];
-                    }
+                    KERNELS.swiGlu(w.up, up, hidden, w.activated, act, w.activationScratch);
                 } else {
                     for (int j = 0; j < hidden; j++) {
                         double u = w.up[up + j];
@@ -398,7 +395,7 @@ public final class JavaDecoder {
     public final class Workspace {
         final int capacity;
         final float[] x, normed, qkv, attended, projected, up, activated, logits;
-        final double[] logits64 = new double[vocab];
+        final double[] logits64 = new double[vocab], activationScratch = new double[hidden];
         final float[] scores, scaledQuery = new float[headDim];
         final float[][] keys = new float[layers][], values = new float[layers][];
         final TokenChoice choice;

@@ -49,4 +49,12 @@ final class ScalarDecoderKernels implements DecoderKernels {
             out[outOffset + i] = DecoderKernels.sumLanes(lanes) / sum;
         }
     }
+
+    @Override
+    public void swiGlu(float[] gateAndUp, int offset, int hidden, float[] out, int outOffset, double[] scratch) {
+        for (int j = 0; j < hidden; j++) {
+            float gate = gateAndUp[offset + j];
+            out[outOffset + j] = gate * DecoderKernels.sigmoid(gate) * gateAndUp[offset + hidden + j];
+        }
+    }
 }
