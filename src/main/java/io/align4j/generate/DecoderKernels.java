@@ -107,6 +107,21 @@ interface DecoderKernels {
         return e * Float.intBitsToFloat((Float.floatToRawIntBits(shifted) + 127) << 23);
     }
 
+    /**
+     * Scores of positions [from, to) one position at a time (the part of a head's positions too
+     * short for a vector), into {@code scores}; returns the largest of them and {@code max}.
+     */
+    static float scoresOneByOne(float[] query, int queryOffset, int d, float[] keys, int keyOffset, int keyStride, int from, int to,
+                                float[] scores, float max) {
+        for (int t = from; t < to; t++) {
+            float s = 0;
+            for (int i = 0; i < d; i++) s = Math.fma(query[queryOffset + i], keys[keyOffset + i * keyStride + t], s);
+            scores[t] = s;
+            max = Math.max(max, s);
+        }
+        return max;
+    }
+
     /** The fixed sum of {@value #LANES} lanes, {@code ((l₀+l₁)+(l₂+l₃))+((l₄+l₅)+(l₆+l₇))}. */
     static float sumLanes(float[] l) {
         return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));

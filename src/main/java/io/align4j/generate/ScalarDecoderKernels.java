@@ -84,12 +84,7 @@ final class ScalarDecoderKernels implements DecoderKernels {
             scores[t + 7] = s7;
             max = Math.max(max, Math.max(Math.max(Math.max(s0, s1), Math.max(s2, s3)), Math.max(Math.max(s4, s5), Math.max(s6, s7))));
         }
-        for (int t = full; t < positions; t++) {
-            float s = 0;
-            for (int i = 0; i < d; i++) s = Math.fma(query[queryOffset + i], keys[keyOffset + i * keyStride + t], s);
-            scores[t] = s;
-            max = Math.max(max, s);
-        }
+        max = DecoderKernels.scoresOneByOne(query, queryOffset, d, keys, keyOffset, keyStride, full, positions, scores, max);
         float[] lanes = new float[LANES];
         for (int t = 0; t < positions; t++) {
             scores[t] = DecoderKernels.exp(scores[t] - max);

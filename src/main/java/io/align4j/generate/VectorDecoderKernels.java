@@ -136,12 +136,7 @@ final class VectorDecoderKernels implements DecoderKernels {
                 && keyOffset + (d - 1) * keyStride + full + LANES <= keys.length;
         float max = scores(query, queryOffset, d, keys, keyOffset, keyStride, full, wholeTail ? tail : 0, scores);
         if (tail > 0 && !wholeTail)
-            for (int t = full; t < positions; t++) {
-                float s = 0;
-                for (int i = 0; i < d; i++) s = Math.fma(query[queryOffset + i], keys[keyOffset + i * keyStride + t], s);
-                scores[t] = s;
-                max = Math.max(max, s);
-            }
+            max = DecoderKernels.scoresOneByOne(query, queryOffset, d, keys, keyOffset, keyStride, full, positions, scores, max);
         float[] lanes = new float[LANES];
         exponentials(scores, full, wholeTail ? tail : 0, max, lanes);
         if (tail > 0 && !wholeTail)
