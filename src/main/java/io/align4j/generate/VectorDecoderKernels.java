@@ -215,8 +215,10 @@ final class VectorDecoderKernels implements DecoderKernels {
     /**
      * The weighted sum of a head exactly one vector wide (stories260K's): accumulator j takes
      * the positions t ≡ j mod 8, the value at t being the vector at {@code 8t}, so the lanes by
-     * position of the specification are eight vectors and their sum needs no shuffles. The
-     * constant stride lets the compiler hoist the bounds checks.
+     * position of the specification are eight vectors and their sum needs no shuffles. The same
+     * arithmetic as {@link #weightedValues} without its masks and with a constant stride:
+     * measured against it for stories260K (batch 16, one thread, 6 alternating pairs), the
+     * general one took the whole decoder's throughput down by a median 6%.
      */
     private static void weightedValuesOfOneVector(float[] values, int valueOffset, int full, int tail, float[] scores, float sum,
                                                   float[] out, int outOffset) {
