@@ -108,6 +108,18 @@ interface DecoderKernels {
     }
 
     /**
+     * Columns [from, n) of one row of {@link #multiply}, one column at a time (the part of a row
+     * too narrow for a vector): {@code y[yOffset + j] = Σ_k x[xOffset + k]·W_kj} in rising k.
+     */
+    static void columnsOneByOne(float[] x, int xOffset, float[] weight, int in, int n, float[] y, int yOffset, int from) {
+        for (int j = from; j < n; j++) {
+            float a = 0;
+            for (int k = 0; k < in; k++) a = Math.fma(x[xOffset + k], weight[k * n + j], a);
+            y[yOffset + j] = a;
+        }
+    }
+
+    /**
      * Scores of positions [from, to) one position at a time (the part of a head's positions too
      * short for a vector), into {@code scores}; returns the largest of them and {@code max}.
      */

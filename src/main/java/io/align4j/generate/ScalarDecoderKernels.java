@@ -43,11 +43,7 @@ final class ScalarDecoderKernels implements DecoderKernels {
                 y[yOffset + j + 6] = a6;
                 y[yOffset + j + 7] = a7;
             }
-            for (; j < n; j++) {
-                float a = 0;
-                for (int k = 0; k < in; k++) a = Math.fma(x[xOffset + k], weight[k * n + j], a);
-                y[yOffset + j] = a;
-            }
+            DecoderKernels.columnsOneByOne(x, xOffset, weight, in, n, y, yOffset, j);
         }
     }
 

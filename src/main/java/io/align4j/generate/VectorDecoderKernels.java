@@ -114,11 +114,7 @@ final class VectorDecoderKernels implements DecoderKernels {
             for (int k = 0, row = j; k < in; k++, row += n) a = FloatVector.broadcast(S, x[xOffset + k]).fma(FloatVector.fromArray(S, w, row), a);
             a.intoArray(y, yOffset + j);
         }
-        for (; j < n; j++) {
-            float a = 0;
-            for (int k = 0; k < in; k++) a = Math.fma(x[xOffset + k], w[k * n + j], a);
-            y[yOffset + j] = a;
-        }
+        DecoderKernels.columnsOneByOne(x, xOffset, w, in, n, y, yOffset, j);
     }
 
     /*
