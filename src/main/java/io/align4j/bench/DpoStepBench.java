@@ -76,7 +76,7 @@ public final class DpoStepBench implements AutoCloseable {
 
     /** {@code 6·N + 12·L·T·d} for a sequence length T, N counted from the parameter layout. */
     public static double flopsPerToken(ModelConfig c, int length) {
-        return 6.0 * parameterCount(c) + 12.0 * c.nLayers() * length * c.dim();
+        return 6.0 * parameterCount(c) + 12.0 * c.nLayers() * length * c.queryDim();
     }
 
     /** Parameters of a model of this configuration (a tied classifier counts once). */

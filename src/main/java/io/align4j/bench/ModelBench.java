@@ -89,7 +89,7 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
 
     private CausalLM load(NDManager manager, boolean real) {
         if (real) return Llama2cCheckpoint.read(stories260K, manager);
-        return Models.randomInit(BenchModels.llama2c(config), manager, 20240611L, DataType.FLOAT32);
+        return Models.randomInit(BenchModels.byName(config), manager, 20240611L, DataType.FLOAT32);
     }
 
     /**

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark: fp32 matmul peak, one DPO training step, sampling at batch 1/16/64 (engine and Java), memory.")
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--config", defaultValue = "260K", description = "260K (stories260K when present), 15M or 110M (default: ${DEFAULT-VALUE})")
+    @Option(names = "--config", defaultValue = "260K", description = "260K (stories260K when present), 15M, 110M, smollm2-135M, qwen2.5-0.5B or pythia-160M (default: ${DEFAULT-VALUE})")
     String config;
 
     @Option(names = "--pairs", defaultValue = "4", description = "pairs per DPO step (default: ${DEFAULT-VALUE})")

@@ -3,13 +3,15 @@ package io.align4j.generate;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.align4j.model.CausalLM;
+import io.align4j.model.BlockFeatures;
+import io.align4j.model.Linear;
 import io.align4j.model.ModelConfig;
+import io.align4j.model.Transformer;
+import io.align4j.model.TransformerWeights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Decoding of small float32 models in plain Java: the same function as the engine forward of
- * {@link io.align4j.model.Llama} and {@link io.align4j.model.Gpt2} with a KV cache, computed one
+ * {@link io.align4j.model.Transformer} (for the blocks {@link #supports} accepts) with a KV cache, computed one
  * token at a time the way llama2.c's {@code run.c} does. For a model of a few million parameters
  * a decoding step is a few hundred tiny engine calls of 20–50 µs each, while the arithmetic takes
  * microseconds; here each step is a handful of loops over float arrays with no allocation.
@@ -79,38 +81,41 @@ public final class JavaDecoder {
 
     private JavaDecoder(CausalLM model) {
         config = model.config();
-        llama = config.arch() == ModelConfig.Arch.LLAMA;
+        TransformerWeights weights = ((Transformer) model).weights();
+        llama = config.rope() != null;
         dim = config.dim();
         headDim = config.headDim();
-        kvDim = config.nKvHeads() * headDim;
+        kvDim = config.kvDim();
         hidden = config.hiddenDim();
         vocab = config.vocabSize();
         heads = config.nHeads();
         group = config.nHeads() / config.nKvHeads();
         layers = config.nLayers();
         eps = (float) config.normEps();
-        Map<String, NDArray> p = model.parameters();
         blocks = new Block[layers];
+        tokenEmbedding = weights.tokenEmbedding().toFloatArray();
+        positionEmbedding = floats(weights.positionEmbedding());
+        for (int l = 0; l < layers; l++) {
+            TransformerWeights.Block b = weights.blocks().get(l);
+            List<Linear> qkv = qkvLayers(b.attention().qkv());
+            List<Linear> up = upLayers(b.mlp());
+            List<Linear> down = List.of(downLayer(b.mlp()));
+            List<Linear> out = List.of(b.attention().output());
+            blocks[l] = new Block(b.attentionNorm().weight().toFloatArray(), floats(b.attentionNorm().bias()),
+                    transposedSideBySide(qkv), biases(qkv), transposedSideBySide(out), biases(out),
+                    b.mlpNorm().weight().toFloatArray(), floats(b.mlpNorm().bias()),
+                    transposedSideBySide(up), biases(up), transposedSideBySide(down), biases(down));
+        }
+        finalNormWeight = weights.finalNorm().weight().toFloatArray();
+        finalNormBias = floats(weights.finalNorm().bias());
+        classifier = transposedSideBySide(List.of(weights.classifier()));
         if (llama) {
-            tokenEmbedding = values(p, "model.embed_tokens.weight");
-            positionEmbedding = null;
-            for (int l = 0; l < layers; l++) {
-                String n = "model.layers." + l + ".";
-                blocks[l] = new Block(values(p, n + "input_layernorm.weight"), null,
-                        transposedSideBySide(p, n + "self_attn.q_proj.weight", n + "self_attn.k_proj.weight", n + "self_attn.v_proj.weight"),
-                        null, transposedSideBySide(p, n + "self_attn.o_proj.weight"), null,
-                        values(p, n + "post_attention_layernorm.weight"), null,
-                        transposedSideBySide(p, n + "mlp.gate_proj.weight", n + "mlp.up_proj.weight"), null,
-                        transposedSideBySide(p, n + "mlp.down_proj.weight"), null);
-            }
-            finalNormWeight = values(p, "model.norm.weight");
-            finalNormBias = null;
-            classifier = transposedSideBySide(p, config.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
             int half = headDim / 2;
+            double[] inverse = config.rope().inverseFrequencies(config.maxSeqLen() - 1);
             ropeCos = new float[config.maxSeqLen() * half];
             ropeSin = new float[config.maxSeqLen() * half];
             for (int i = 0; i < half; i++) {
-                float inverseFrequency = (float) Math.pow(config.ropeTheta(), -2.0 * i / headDim);
+                float inverseFrequency = (float) inverse[i];
                 for (int pos = 0; pos < config.maxSeqLen(); pos++) {
                     float angle = pos * inverseFrequency;
                     ropeCos[pos * half + i] = (float) Math.cos(angle);
@@ -118,20 +123,6 @@ public final class JavaDecoder {
                 }
             }
         } else {
-            tokenEmbedding = values(p, "transformer.wte.weight");
-            positionEmbedding = values(p, "transformer.wpe.weight");
-            for (int l = 0; l < layers; l++) {
-                String n = "transformer.h." + l + ".";
-                blocks[l] = new Block(values(p, n + "ln_1.weight"), values(p, n + "ln_1.bias"),
-                        values(p, n + "attn.c_attn.weight"), values(p, n + "attn.c_attn.bias"),
-                        values(p, n + "attn.c_proj.weight"), values(p, n + "attn.c_proj.bias"),
-                        values(p, n + "ln_2.weight"), values(p, n + "ln_2.bias"),
-                        values(p, n + "mlp.c_fc.weight"), values(p, n + "mlp.c_fc.bias"),
-                        values(p, n + "mlp.c_proj.weight"), values(p, n + "mlp.c_proj.bias"));
-            }
-            finalNormWeight = values(p, "transformer.ln_f.weight");
-            finalNormBias = values(p, "transformer.ln_f.bias");
-            classifier = transposedSideBySide(p, "transformer.wte.weight");
             ropeCos = null;
             ropeSin = null;
         }
@@ -141,18 +132,72 @@ public final class JavaDecoder {
      * A decoder over a copy of the model's current parameters (later optimiser steps do not
      * reach it). Costs one host copy of the parameters plus a transposed copy of each matrix.
      *
-     * @throws IllegalArgumentException when the model is not float32 on the CPU ({@link #supports})
+     * @throws IllegalArgumentException when the model is not one {@link #supports} accepts
      */
     public static JavaDecoder of(CausalLM model) {
-        if (!supports(model)) throw new IllegalArgumentException("the Java decoder needs float32 parameters on the CPU");
+        if (!supports(model))
+            throw new IllegalArgumentException("the Java decoder needs float32 parameters on the CPU and a block it implements; "
+                    + model.config().family() + " with " + model.config().features() + " decodes on the engine");
         return new JavaDecoder(model);
     }
 
-    /** Whether {@link #of} accepts the model: every parameter float32 and on the CPU. */
+    /**
+     * Whether {@link #of} accepts the model: every parameter float32 and on the CPU, dense
+     * layers, and a block this decoder computes as {@link Transformer} does: Llama's (RMSNorm,
+     * SwiGLU, rotary on the whole head; biases allowed, and q/k/v or gate/up fused or not, so
+     * Qwen2 and Phi-3 too) or GPT-2's (LayerNorm, tanh GELU, learned positions). Anything else
+     * (a window shorter than the context, soft-capping, q/k norms, partial rotary, parallel
+     * residual, (1 + w) norms, ...) is refused, and the sampler decodes it on the engine.
+     */
     public static boolean supports(CausalLM model) {
+        if (!(model instanceof Transformer t) || !supportsConfig(model.config())) return false;
+        List<Linear> layers = new ArrayList<>(List.of(t.weights().classifier()));
+        for (TransformerWeights.Block b : t.weights().blocks()) {
+            List<Linear> qkv = qkvLayers(b.attention().qkv());
+            if (qkv == null) return false;
+            layers.addAll(qkv);
+            layers.addAll(upLayers(b.mlp()));
+            layers.add(downLayer(b.mlp()));
+            layers.add(b.attention().output());
+        }
+        if (!layers.stream().allMatch(l -> l instanceof Linear.Dense)) return false;
         for (NDArray p : model.parameters().values())
             if (p.getDataType() != DataType.FLOAT32 || p.getDevice().getDeviceType() != Device.Type.CPU) return false;
         return true;
+    }
+
+    /** The config half of {@link #supports}. */
+    static boolean supportsConfig(ModelConfig c) {
+        BlockFeatures f = c.features();
+        boolean windowsBite = f.slidingWindows().stream().anyMatch(w -> w > 0 && w < c.maxSeqLen());
+        boolean common = !f.qkNorm() && !f.parallelResidual() && !f.sandwichNorms() && f.embeddingScale() == 1
+                && f.queryScale() == 1 / Math.sqrt(c.headDim()) && !windowsBite && f.attentionSoftcap() <= 0
+                && f.finalSoftcap() <= 0 && c.queryDim() == c.dim();
+        boolean llamaBlock = c.rope() != null && c.rope().rotaryDim() == c.headDim() && !c.rope().dependsOnLength()
+                && f.norm() == BlockFeatures.Norm.RMS && f.activation() == BlockFeatures.Activation.SILU && f.gatedMlp();
+        boolean gpt2Block = c.rope() == null && f.norm() == BlockFeatures.Norm.LAYER
+                && f.activation() == BlockFeatures.Activation.GELU_TANH && !f.gatedMlp();
+        return common && (llamaBlock || gpt2Block);
+    }
+
+    /** The layers whose outputs, side by side, are [q | k | v]; null for a layout this decoder does not read. */
+    private static List<Linear> qkvLayers(TransformerWeights.QkvProjection qkv) {
+        if (qkv instanceof TransformerWeights.QkvProjection.Separate s) return List.of(s.q(), s.k(), s.v());
+        if (qkv instanceof TransformerWeights.QkvProjection.Fused f) return List.of(f.qkv());
+        return null;
+    }
+
+    /** The layers whose outputs, side by side, are the MLP's input projection: [gate | up] or [up]. */
+    private static List<Linear> upLayers(TransformerWeights.Mlp mlp) {
+        if (mlp instanceof TransformerWeights.Mlp.Gated g) return List.of(g.gate(), g.up());
+        if (mlp instanceof TransformerWeights.Mlp.FusedGated f) return List.of(f.gateUp());
+        return List.of(((TransformerWeights.Mlp.Plain) mlp).up());
+    }
+
+    private static Linear downLayer(TransformerWeights.Mlp mlp) {
+        if (mlp instanceof TransformerWeights.Mlp.Gated g) return g.down();
+        if (mlp instanceof TransformerWeights.Mlp.FusedGated f) return f.down();
+        return ((TransformerWeights.Mlp.Plain) mlp).down();
     }
 
     public ModelConfig config() { return config; }
@@ -436,26 +481,37 @@ public final class JavaDecoder {
     /** Next-token logits of slot 0 left by the last {@link #forward} into {@code w} (a live buffer). */
     public float[] logits(Workspace w) { return w.logits; }
 
-    /** The parameter as a flat float array in its stored layout. */
-    private static float[] values(Map<String, NDArray> p, String name) {
-        return p.get(name).toFloatArray();
+    /** An optional array (a bias) as floats, or null. */
+    private static float[] floats(NDArray a) { return a == null ? null : a.toFloatArray(); }
+
+    /** The biases of layers placed side by side, or null when none has one. */
+    private static float[] biases(List<Linear> layers) {
+        if (layers.stream().allMatch(l -> ((Linear.Dense) l).bias() == null)) return null;
+        int total = layers.stream().mapToInt(Linear::outFeatures).sum(), at = 0;
+        float[] out = new float[total];
+        for (Linear l : layers) {
+            NDArray b = ((Linear.Dense) l).bias();
+            if (b != null) System.arraycopy(b.toFloatArray(), 0, out, at, l.outFeatures());
+            at += l.outFeatures();
+        }
+        return out;
     }
 
     /**
-     * Matrices stored [out][in] (Hugging Face linear layers), transposed to [in][out] and placed
-     * side by side: row k is the concatenation of row k of each transpose.
+     * Dense layers' weights as [in][out], placed side by side: row k is the concatenation of
+     * row k of each (a weight stored [out][in] is transposed; GPT-2's [in][out] is taken as is).
      */
-    private static float[] transposedSideBySide(Map<String, NDArray> p, String... names) {
-        int in = (int) p.get(names[0]).getShape().get(1), total = 0;
-        for (String name : names) total += (int) p.get(name).getShape().get(0);
+    private static float[] transposedSideBySide(List<Linear> layers) {
+        int in = layers.get(0).inFeatures(), total = layers.stream().mapToInt(Linear::outFeatures).sum();
         float[] out = new float[in * total];
         int column = 0;
-        for (String name : names) {
-            Shape s = p.get(name).getShape();
-            int rows = (int) s.get(0);
-            float[] w = values(p, name);
+        for (Linear layer : layers) {
+            Linear.Dense dense = (Linear.Dense) layer;
+            int rows = dense.outFeatures();
+            float[] w = dense.weight().toFloatArray();
             for (int r = 0; r < rows; r++)
-                for (int k = 0; k < in; k++) out[k * total + column + r] = w[r * in + k];
+                for (int k = 0; k < in; k++)
+                    out[k * total + column + r] = dense.storedInOut() ? w[k * rows + r] : w[r * in + k];
             column += rows;
         }
         return out;

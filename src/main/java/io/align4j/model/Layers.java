@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The building blocks both families share, as functions of arrays. Every op keeps an
+ * The building blocks every family shares, as functions of arrays. Every op keeps an
  * activation as its first operand so that results belong to the caller's (short-lived)
  * manager and never to the model's or the cache's.
  */
@@ -22,7 +22,7 @@ final class Layers {
         return x;
     }
 
-    /** RMSNorm: {@code x / sqrt(mean(x²) + eps) · w}. */
+    /** RMSNorm over the last axis: {@code x / sqrt(mean(x²) + eps) · w}. */
     static NDArray rmsNorm(NDArray x, NDArray w, double eps) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
         return x.div(meanSquare.add(eps).sqrt()).mul(w);
@@ -35,15 +35,34 @@ final class Layers {
         return centred.div(variance.add(eps).sqrt()).mul(w).add(b);
     }
 
+    static NDArray activation(NDArray x, BlockFeatures.Activation a) {
+        return switch (a) {
+            case SILU -> silu(x);
+            case GELU -> geluExact(x);
+            case GELU_TANH -> geluTanh(x);
+        };
+    }
+
     /** SiLU (swish): {@code x · σ(x)}. */
     static NDArray silu(NDArray x) {
         return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /** GELU, exact: {@code ½x(1 + erf(x/√2))}. */
+    static NDArray geluExact(NDArray x) {
+        return ScalarOps.mul(x.mul(ScalarOps.mul(x, Math.sqrt(0.5)).erf().add(1)), 0.5);
     }
 
     /** GELU, tanh approximation (Hugging Face "gelu_new"): {@code ½x(1 + tanh(√(2/π)(x + 0.044715x³)))}. */
     static NDArray geluTanh(NDArray x) {
         NDArray inner = ScalarOps.mul(x.add(ScalarOps.mul(ScalarOps.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
         return ScalarOps.mul(x.mul(inner.tanh().add(1)), 0.5);
+    }
+
+    /** {@code cap · tanh(x / cap)}, or x itself when {@code cap} is not positive. */
+    static NDArray softcap(NDArray x, double cap) {
+        if (cap <= 0) return x;
+        return ScalarOps.mul(ScalarOps.div(x, cap).tanh(), cap);
     }
 
     /** [B, T, heads·headDim] to [B, heads, T, headDim]. */
@@ -54,15 +73,19 @@ final class Layers {
 
     /**
      * Additive attention bias of shape [B|1, 1, 1, T, past+T]: 0 where query t (at cache index
-     * past+t) may see key j, i.e. {@code j ≤ past + t} and the key is not padding, else −1e9.
-     * Returns null when nothing is masked (one new token, no padding).
+     * past+t) may see key j, i.e. {@code j ≤ past + t}, {@code j > past + t − window} when
+     * {@code window > 0} (transformers' sliding window: the query and the window−1 keys before it),
+     * and the key is not padding; else −1e9. Returns null when nothing is masked (one new token,
+     * no padding, no window reached).
      */
-    static NDArray attentionBias(NDManager m, long queries, int past, NDArray attentionMask, DataType dtype) {
-        if (queries == 1 && attentionMask == null) return null;
+    static NDArray attentionBias(NDManager m, long queries, int past, NDArray attentionMask, DataType dtype, int window) {
         long keys = past + queries;
+        boolean windowBites = window > 0 && keys > window;
+        if (queries == 1 && attentionMask == null && !windowBites) return null;
         NDArray keyIndex = m.arange(0, (int) keys, 1, DataType.INT32).reshape(1, keys);
         NDArray queryIndex = m.arange(past, (int) keys, 1, DataType.INT32).reshape(queries, 1);
         NDArray allowed = keyIndex.lte(queryIndex).toType(dtype, false);
+        if (windowBites) allowed = allowed.mul(keyIndex.gt(queryIndex.sub(window)).toType(dtype, false));
         if (attentionMask != null) {
             long batch = attentionMask.getShape().get(0);
             allowed = allowed.mul(attentionMask.toType(dtype, false).reshape(batch, 1, keys));
@@ -74,28 +97,45 @@ final class Layers {
 
     /**
      * Causal multi-head attention with grouped keys/values, written out because DJL has no fused
-     * kernel: {@code softmax(q kᵀ / √d + bias) v}. Query head h reads key/value head
+     * kernel: {@code softmax(cap(scale · q kᵀ) + bias) v}. Query head h reads key/value head
      * {@code h / (heads/kvHeads)} (Hugging Face {@code repeat_kv}); the grouping is a broadcast
      * over a [B, kvHeads, group, ...] view, so keys are never copied.
      *
-     * @param q    [B, heads, T, d] in the caller's manager
-     * @param k    [B, kvHeads, S, d], possibly owned by a cache
-     * @param v    [B, kvHeads, S, d], possibly owned by a cache
-     * @param bias from {@link #attentionBias}, or null
+     * @param q     [B, heads, T, d] in the caller's manager
+     * @param k     [B, kvHeads, S, d], possibly owned by a cache
+     * @param v     [B, kvHeads, S, d], possibly owned by a cache
+     * @param bias  from {@link #attentionBias}, or null
+     * @param scale factor on the scores (usually 1/√d)
+     * @param cap   soft-capping of the scaled scores, or 0 for none
      * @return [B, T, heads·d]
      */
-    static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray bias) {
+    static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray bias, double scale, double cap) {
         NDManager m = q.getManager();
         Shape qs = q.getShape();
         long batch = qs.get(0), heads = qs.get(1), queries = qs.get(2), d = qs.get(3);
         long kvHeads = k.getShape().get(1);
-        NDArray q5 = ScalarOps.mul(q, 1.0 / Math.sqrt(d)).reshape(batch, kvHeads, heads / kvHeads, queries, d);
+        NDArray q5 = ScalarOps.mul(q, scale).reshape(batch, kvHeads, heads / kvHeads, queries, d);
         NDArray k5 = own(k.expandDims(2), m);
         NDArray v5 = own(v.expandDims(2), m);
-        NDArray scores = q5.matMul(k5.swapAxes(3, 4));
+        NDArray scores = softcap(q5.matMul(k5.swapAxes(3, 4)), cap);
         if (bias != null) scores = scores.add(bias);
         NDArray out = scores.softmax(-1).matMul(v5);
         return out.reshape(batch, heads, queries, d).transpose(0, 2, 1, 3).reshape(batch, queries, heads * d);
+    }
+
+    /**
+     * Rotate-half RoPE on the first {@code rotaryDim} components of each head of x [B, heads, T, d]
+     * ({@code cosSin} [B|1, 1, T, rotaryDim]); the rest pass through.
+     */
+    static NDArray rope(NDArray x, NDArray[] cosSin, int rotaryDim) {
+        long d = x.getShape().get(3);
+        NDArray rotating = rotaryDim == d ? x : x.get("..., :{}", rotaryDim);
+        long half = rotaryDim / 2;
+        NDArray first = rotating.get("..., :{}", half);
+        NDArray second = rotating.get("..., {}:", half);
+        NDArray rotated = second.neg().concat(first, -1);
+        NDArray out = rotating.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+        return rotaryDim == d ? out : out.concat(x.get("..., {}:", rotaryDim), -1);
     }
 
     /** Positions for a forward: the given ones, or {@code past + 0..T-1} broadcast over the batch. */

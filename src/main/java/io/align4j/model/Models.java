@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.align4j.model.family.Families;
+import io.align4j.model.family.Tensors;
 import io.align4j.util.UserError;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +16,7 @@ public final class Models {
     private Models() {}
 
     /**
-     * The model of {@code config.arch()} over {@code params}, whose names and shapes must be
+     * The model of {@code config.family()} over {@code params}, whose names and shapes must be
      * exactly those of {@link ParameterLayout}. The model takes a sub-manager of {@code manager}
      * and moves the parameters into it; closing the model frees them.
      *
@@ -25,7 +27,7 @@ public final class Models {
         Map<String, Shape> layout = ParameterLayout.of(config);
         DataType dtype = params.isEmpty() ? null : params.values().iterator().next().getDataType();
         for (String name : params.keySet())
-            if (!layout.containsKey(name)) throw new UserError("unexpected parameter " + name + " for " + config.arch() + " model");
+            if (!layout.containsKey(name)) throw new UserError("unexpected parameter " + name + " for a " + config.family() + " model");
         Map<String, NDArray> ordered = new LinkedHashMap<>();
         NDManager owner = manager.newSubManager();
         for (Map.Entry<String, Shape> e : layout.entrySet()) {
@@ -40,23 +42,25 @@ public final class Models {
             p.attach(owner);
             ordered.put(e.getKey(), p);
         }
-        return config.arch() == ModelConfig.Arch.LLAMA ? new Llama(config, ordered, owner) : new Gpt2(config, ordered, owner);
+        return new Transformer(config, ordered, Families.of(config).bind(config, Tensors.of(ordered)), owner);
     }
 
     /**
      * A freshly initialised model in the style of GPT-2: every matrix and embedding drawn from
-     * N(0, 0.02²), norm weights 1, biases 0. The draws come from a Java generator seeded with
+     * N(0, 0.02²), norm weights the identity (1, or 0 where the norm scales by 1 + w), biases 0. The draws come from a Java generator seeded with
      * {@code seed}, so the same seed gives the same model on every engine and thread count.
      */
     public static CausalLM randomInit(ModelConfig config, NDManager manager, long seed, DataType dtype) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, NDArray> params = new LinkedHashMap<>();
+        // the stored weight of a norm that scales by 1 + w (Gemma) is 0 for the identity
+        double unitNorm = config.features().norm() == BlockFeatures.Norm.RMS_UNIT_OFFSET ? 0 : 1;
         for (Map.Entry<String, Shape> e : ParameterLayout.of(config).entrySet()) {
             String name = e.getKey();
             double[] values = new double[Math.toIntExact(e.getValue().size())];
             boolean matrix = e.getValue().dimension() > 1;
             boolean normWeight = !matrix && !name.endsWith(".bias");
-            for (int i = 0; i < values.length; i++) values[i] = matrix ? 0.02 * gaussian(random) : normWeight ? 1 : 0;
+            for (int i = 0; i < values.length; i++) values[i] = matrix ? 0.02 * gaussian(random) : normWeight ? unitNorm : 0;
             params.put(name, manager.create(values, e.getValue()).toType(dtype, false));
         }
         return create(config, params, manager);

@@ -16,19 +16,19 @@ class BenchFiguresTest {
 
     @Test
     void parameterCountsAreThoseOfLlama2cModels() {
-        assertEquals(260_032, DpoStepBench.parameterCount(BenchModels.llama2c("260K")));
+        assertEquals(260_032, DpoStepBench.parameterCount(BenchModels.byName("260K")));
         // 32000·288 + 6·(2·288 + 4·288² + 3·288·768) + 288
-        assertEquals(15_191_712, DpoStepBench.parameterCount(BenchModels.llama2c("15M")));
+        assertEquals(15_191_712, DpoStepBench.parameterCount(BenchModels.byName("15M")));
         // 32000·768 + 12·(2·768 + 4·768² + 3·768·2048) + 768
-        assertEquals(109_529_856, DpoStepBench.parameterCount(BenchModels.llama2c("110M")));
+        assertEquals(109_529_856, DpoStepBench.parameterCount(BenchModels.byName("110M")));
     }
 
     @Test
     void flopsPerTokenFollowTheReferenceFormula() {
         // 6·260032 + 12·5·128·64
-        assertEquals(2_051_712, DpoStepBench.flopsPerToken(BenchModels.llama2c("260K"), 128));
+        assertEquals(2_051_712, DpoStepBench.flopsPerToken(BenchModels.byName("260K"), 128));
         // 6·15191712 + 12·6·256·288
-        assertEquals(96_458_688, DpoStepBench.flopsPerToken(BenchModels.llama2c("15M"), 256));
+        assertEquals(96_458_688, DpoStepBench.flopsPerToken(BenchModels.byName("15M"), 256));
     }
 
     @Test
@@ -36,7 +36,7 @@ class BenchFiguresTest {
         var bin = SharedData.require(DataPaths.STORIES260K_MODEL);
         try (NDManager m = NDManager.newBaseManager(); CausalLM model = Llama2cCheckpoint.read(bin, m)) {
             var c = model.config();
-            var b = BenchModels.llama2c("260K");
+            var b = BenchModels.byName("260K");
             assertEquals(java.util.List.of(c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.vocabSize(), c.maxSeqLen()),
                     java.util.List.of(b.dim(), b.hiddenDim(), b.nLayers(), b.nHeads(), b.nKvHeads(), b.vocabSize(), b.maxSeqLen()));
         }
@@ -45,11 +45,11 @@ class BenchFiguresTest {
     @Test
     void dpoStepLowersTheLossOnItsFixedBatch() {
         try (NDManager m = NDManager.newBaseManager();
-             CausalLM model = Models.randomInit(BenchModels.llama2c("260K"), m, 3, ai.djl.ndarray.types.DataType.FLOAT32);
+             CausalLM model = Models.randomInit(BenchModels.byName("260K"), m, 3, ai.djl.ndarray.types.DataType.FLOAT32);
              DpoStepBench step = new DpoStepBench(model, 2, 16, 5)) {
             assertEquals(64, step.tokensPerStep());
             // 4 rows of a 4-token prompt: their 4·4 = 16 positions skip the classifier's 6·64·512 FLOPs each
-            assertEquals(64 * DpoStepBench.flopsPerToken(BenchModels.llama2c("260K"), 16) - 16 * 6.0 * 64 * 512,
+            assertEquals(64 * DpoStepBench.flopsPerToken(BenchModels.byName("260K"), 16) - 16 * 6.0 * 64 * 512,
                     step.executedFlopsPerStep(), 1e-6);
             // Both sides start equal (same reference constant), so the first loss is softplus(0·β) = ln 2 up to the policy's margin.
             double first = step.step();
@@ -62,7 +62,7 @@ class BenchFiguresTest {
 
     @Test
     void unknownConfigurationIsAUserError() {
-        UserError e = assertThrows(UserError.class, () -> BenchModels.llama2c("7B"));
+        UserError e = assertThrows(UserError.class, () -> BenchModels.byName("7B"));
         assertTrue(e.getMessage().contains("--config"));
     }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConvertCommandTest {
-    private static final ModelConfig LLAMA = new ModelConfig(ModelConfig.Arch.LLAMA,
+    private static final ModelConfig LLAMA = ModelConfig.llama(
             16, 40, 2, 4, 2, 37, 24, 1e-5, 10000.0, false, 1, 2);
     @TempDir Path dir;
 

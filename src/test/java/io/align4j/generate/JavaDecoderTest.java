@@ -121,7 +121,7 @@ class JavaDecoderTest {
 
     @Test
     void tinyRandomGpt2DecodesIdenticallyOnBothPaths() {
-        ModelConfig config = new ModelConfig(ModelConfig.Arch.GPT2, 32, 128, 2, 4, 4, 97, 64, 1e-5, 10000, true, 1, 2);
+        ModelConfig config = ModelConfig.gpt2(32, 128, 2, 4, 97, 64, 1e-5, 1, 2);
         try (CausalLM model = spreadRandomModel(config, 21)) {
             compareGreedyAndSampling(model, 40);
         }
@@ -129,7 +129,7 @@ class JavaDecoderTest {
 
     @Test
     void tinyRandomGroupedQueryLlamaWithUntiedHeadDecodesIdenticallyOnBothPaths() {
-        ModelConfig config = new ModelConfig(ModelConfig.Arch.LLAMA, 48, 96, 2, 6, 2, 101, 128, 1e-5, 10000, false, 1, 2);
+        ModelConfig config = ModelConfig.llama(48, 96, 2, 6, 2, 101, 128, 1e-5, 10000, false, 1, 2);
         try (CausalLM model = spreadRandomModel(config, 22)) {
             assertTrue(model.parameters().containsKey("lm_head.weight"));
             compareGreedyAndSampling(model, 60);
@@ -139,7 +139,7 @@ class JavaDecoderTest {
     /** The GPT-2 context (64) ends rows by length: both paths stop at the same token. */
     @Test
     void rowsEndAtTheContextOnBothPaths() {
-        ModelConfig config = new ModelConfig(ModelConfig.Arch.GPT2, 32, 128, 2, 4, 4, 97, 64, 1e-5, 10000, true, 1, 2);
+        ModelConfig config = ModelConfig.gpt2(32, 128, 2, 4, 97, 64, 1e-5, 1, 2);
         try (CausalLM model = spreadRandomModel(config, 23)) {
             List<int[]> prompts = prompts(3, 97, 4);
             SamplingConfig config100 = SamplingConfig.sampling(1.0, 100, 9);

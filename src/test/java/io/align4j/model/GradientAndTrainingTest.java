@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /** Autograd through both families against central finite differences (float64), and a few AdamW steps. */
 class GradientAndTrainingTest {
     /** Grouped-query attention (4 query heads over 2 key/value heads) and an untied classifier. */
-    static final ModelConfig TINY_LLAMA = new ModelConfig(ModelConfig.Arch.LLAMA, 16, 24, 2, 4, 2, 13, 32, 1e-5, 10000, false, 1, 2);
-    static final ModelConfig TINY_GPT2 = new ModelConfig(ModelConfig.Arch.GPT2, 16, 64, 2, 4, 4, 13, 32, 1e-5, 0, true, -1, -1);
+    static final ModelConfig TINY_LLAMA = ModelConfig.llama(16, 24, 2, 4, 2, 13, 32, 1e-5, 10000, false, 1, 2);
+    static final ModelConfig TINY_GPT2 = ModelConfig.gpt2(16, 64, 2, 4, 13, 32, 1e-5, -1, -1);
 
     static final List<int[]> PROMPTS = List.of(new int[] {1, 5, 7}, new int[] {1}, new int[] {1, 4, 4, 9, 3, 2});
     static final List<int[]> RESPONSES = List.of(new int[] {8, 2}, new int[] {3, 11, 12, 6, 5}, new int[] {10});
@@ -118,7 +118,7 @@ class GradientAndTrainingTest {
                         adamW.update(p.getKey(), p.getValue(), p.getValue().getGradient());
                 }
                 double after = -summedResponseLogProb(policy, m);
-                assertTrue(after < initial - 1, config.arch() + ": loss " + initial + " -> " + after + " (last step " + loss + ")");
+                assertTrue(after < initial - 1, config.family() + ": loss " + initial + " -> " + after + " (last step " + loss + ")");
                 for (NDArray p : reference.parameters().values()) assertFalse(p.hasGradient());
                 assertEquals(initial, -summedResponseLogProb(reference, m), 1e-5, "the frozen copy kept the initial weights");
             }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class SequenceScorerTest {
     /** Tied classifier, grouped keys/values, a vocabulary large enough that the log-normaliser is a long sum. */
-    private static final ModelConfig TIED = new ModelConfig(ModelConfig.Arch.LLAMA, 32, 48, 2, 4, 2, 512, 64, 1e-5, 10000, true, 1, 2);
+    private static final ModelConfig TIED = ModelConfig.llama(32, 48, 2, 4, 2, 512, 64, 1e-5, 10000, true, 1, 2);
     private static final List<int[]> PROMPTS = List.of(new int[] {1, 5, 7}, new int[] {1}, new int[] {1, 4, 4, 9, 3, 2, 8, 8, 300});
     private static final List<int[]> RESPONSES = List.of(new int[] {8, 2, 511, 17}, new int[] {3, 11, 12, 6, 5, 499, 2, 64, 7, 7, 1}, new int[] {10});
 
@@ -45,7 +45,7 @@ class SequenceScorerTest {
                     for (int b = 0; b < fast.length; b++) {
                         assertTrue(fast[b] < 0, "a log-probability: " + fast[b]);
                         assertEquals(full[b], fast[b], tolerance * Math.max(1, Math.abs(full[b])),
-                                config.arch() + " " + dtype + " row " + b);
+                                config.family() + " " + dtype + " row " + b);
                     }
                 }
             }

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RewardTrainerTest {
     @TempDir Path dir;
 
-    static final ModelConfig TINY = new ModelConfig(ModelConfig.Arch.LLAMA, 16, 24, 2, 4, 2, 13, 32, 1e-5, 10000, false, 1, 2);
+    static final ModelConfig TINY = ModelConfig.llama(16, 24, 2, 4, 2, 13, 32, 1e-5, 10000, false, 1, 2);
     static final List<TokenizedPair> PAIRS = List.of(
             new TokenizedPair(new int[] {1, 5, 7}, new int[] {8, 2}, new int[] {9, 4, 2}, false, false, "a"),
             new TokenizedPair(new int[] {1}, new int[] {3, 11, 12, 6, 2}, new int[] {10, 2}, false, false, "b"),

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** SFT of a tiny random Llama on a slice of tinyshakespeare, tokenized by the stories260K vocabulary. */
 class SftTrainerTest {
-    static final ModelConfig TINY = new ModelConfig(ModelConfig.Arch.LLAMA, 32, 64, 2, 4, 2, 512, 256, 1e-5, 10000, true, 1, 2);
+    static final ModelConfig TINY = ModelConfig.llama(32, 64, 2, 4, 2, 512, 256, 1e-5, 10000, true, 1, 2);
 
     @TempDir Path dir;
     Path model, data;

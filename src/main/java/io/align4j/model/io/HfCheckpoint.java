@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.ParameterLayout;
+import io.align4j.model.family.Families;
+import io.align4j.model.family.Family;
+import io.align4j.model.family.HfConfig;
 import io.align4j.util.UserError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,24 +28,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A Hugging Face model folder ({@code save_pretrained} layout) of a Llama
- * ({@code LlamaForCausalLM}) or GPT-2 ({@code GPT2LMHeadModel}) model: {@code config.json},
- * the weights in {@code model.safetensors} or in shards listed by
- * {@code model.safetensors.index.json}, {@code generation_config.json}, and tokenizer files.
+ * A Hugging Face model folder ({@code save_pretrained} layout) of any registered family
+ * ({@link Families}): {@code config.json}, the weights in {@code model.safetensors} or in shards
+ * listed by {@code model.safetensors.index.json}, {@code generation_config.json}, and tokenizer
+ * files. The family maps {@code config.json} both ways and names the tensors.
  *
  * <p>Reading checks every tensor name and shape against {@link ParameterLayout} before any
- * weight is loaded. Tolerated, because real checkpoints carry them: GPT-2 names without the
- * {@code transformer.} prefix (saved from {@code GPT2Model}), GPT-2's causal-mask buffers
- * {@code h.N.attn.bias} / {@code h.N.attn.masked_bias}, Llama's {@code rotary_emb.inv_freq}
- * buffers (both derived from the config), and an {@code lm_head.weight} of a tied model.
+ * weight is loaded. Tolerated, because real checkpoints carry them: the tensors the family
+ * derives from the config ({@link Family#isDerivedTensor}: rotary tables, causal-mask buffers,
+ * the classifier of a tied model) and names saved from a base model without its prefix
+ * ({@link Family#canonicalName}).
  *
  * <p>A reward model is the same folder with one more tensor, the scalar head {@value #SCORE_HEAD}
  * of shape [1, dim] that Hugging Face's {@code *ForSequenceClassification} models read at the
- * last token, and {@code "architectures": ["LlamaForSequenceClassification"]} (or GPT-2's) with
+ * last token, and {@code "architectures": ["LlamaForSequenceClassification"]} (or the family's) with
  * {@code num_labels: 1} in {@code config.json}. {@link #read} returns its backbone, so a reward
  * model also opens as a causal LM; {@link #readScoreHead} returns the head.
  *
@@ -67,112 +69,32 @@ public final class HfCheckpoint {
     public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Pattern IGNORED_BUFFERS = Pattern.compile(
-            "transformer\\.h\\.\\d+\\.attn\\.(bias|masked_bias)|model\\.layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq");
 
     private HfCheckpoint() {}
 
     // ------------------------------------------------------------------ config.json
 
-    /** Parses {@code config.json} of a Llama or GPT-2 folder. */
+    /** Parses {@code config.json} of a folder of any registered family ({@link Families}). */
     public static ModelConfig readConfig(Path folder) {
         Path file = folder.resolve(CONFIG);
         JsonNode root = readJson(file);
-        String type = root.path("model_type").asText("");
-        Fields f = new Fields(file, root);
-        try {
-            return switch (type) {
-                case "llama" -> llamaConfig(f);
-                case "gpt2" -> gpt2Config(f);
-                default -> throw new UserError(file + ": model_type '" + type + "' is not supported (llama, gpt2)");
-            };
-        } catch (IllegalArgumentException e) {
-            throw new UserError(file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static ModelConfig llamaConfig(Fields f) {
-        int heads = f.requiredInt("num_attention_heads");
-        int dim = f.requiredInt("hidden_size");
-        f.reject("rope_scaling", n -> true, "rope scaling is not supported");
-        f.reject("attention_bias", JsonNode::asBoolean, "attention biases are not supported");
-        f.reject("mlp_bias", JsonNode::asBoolean, "MLP biases are not supported");
-        f.reject("hidden_act", n -> !n.asText().equals("silu"), "only the silu activation is supported");
-        f.reject("head_dim", n -> !n.isNull() && n.asInt() * heads != dim,
-                "head_dim must equal hidden_size / num_attention_heads");
-        return new ModelConfig(ModelConfig.Arch.LLAMA,
-                dim,
-                f.requiredInt("intermediate_size"),
-                f.requiredInt("num_hidden_layers"),
-                heads,
-                f.optionalInt("num_key_value_heads", heads),
-                f.requiredInt("vocab_size"),
-                f.requiredInt("max_position_embeddings"),
-                f.requiredDouble("rms_norm_eps"),
-                f.optionalDouble("rope_theta", 10000.0),
-                f.optionalBoolean("tie_word_embeddings", false),
-                f.tokenId("bos_token_id"),
-                f.tokenId("eos_token_id"));
-    }
-
-    private static ModelConfig gpt2Config(Fields f) {
-        int dim = f.requiredInt("n_embd");
-        f.reject("activation_function", n -> !n.asText().equals("gelu_new") && !n.asText().equals("gelu_pytorch_tanh"),
-                "only the tanh GELU (gelu_new) is supported");
-        f.reject("scale_attn_weights", n -> !n.asBoolean(), "unscaled attention is not supported");
-        f.reject("scale_attn_by_inverse_layer_idx", JsonNode::asBoolean, "layer-index attention scaling is not supported");
-        f.reject("reorder_and_upcast_attn", JsonNode::asBoolean, "reordered attention is not supported");
-        f.reject("tie_word_embeddings", n -> !n.asBoolean(), "GPT-2 with an untied classifier is not supported");
-        return new ModelConfig(ModelConfig.Arch.GPT2,
-                dim,
-                f.optionalInt("n_inner", 4 * dim),
-                f.requiredInt("n_layer"),
-                f.requiredInt("n_head"),
-                f.requiredInt("n_head"),
-                f.requiredInt("vocab_size"),
-                f.requiredInt("n_positions"),
-                f.requiredDouble("layer_norm_epsilon"),
-                10000.0,
-                true,
-                f.tokenId("bos_token_id"),
-                f.tokenId("eos_token_id"));
+        HfConfig f = new HfConfig(file, root);
+        String type = f.optionalString("model_type", "");
+        Family family = Families.find(type);
+        if (family == null)
+            throw new UserError(file + ": model_type '" + type + "' is not supported (" + String.join(", ", Families.modelTypes()) + ")");
+        return family.readConfig(f);
     }
 
     /** The {@code config.json} Hugging Face writes for this model, weights stored as {@code storeAs}. */
     static ObjectNode configJson(ModelConfig c, DataType storeAs, boolean scoreHead) {
+        Family family = Families.of(c);
         ObjectNode o = JSON.createObjectNode();
-        boolean llama = c.arch() == ModelConfig.Arch.LLAMA;
-        String head = scoreHead ? "ForSequenceClassification" : llama ? "ForCausalLM" : "LMHeadModel";
-        o.putArray("architectures").add((llama ? "Llama" : "GPT2") + head);
+        o.putArray("architectures").add(scoreHead ? family.classPrefix() + "ForSequenceClassification" : family.causalLmClass());
         if (scoreHead) o.put("num_labels", 1);
-        o.put("model_type", llama ? "llama" : "gpt2");
+        o.put("model_type", family.modelType());
         o.put("torch_dtype", torchDtype(storeAs));
-        if (llama) {
-            o.put("hidden_size", c.dim());
-            o.put("intermediate_size", c.hiddenDim());
-            o.put("num_hidden_layers", c.nLayers());
-            o.put("num_attention_heads", c.nHeads());
-            o.put("num_key_value_heads", c.nKvHeads());
-            o.put("vocab_size", c.vocabSize());
-            o.put("max_position_embeddings", c.maxSeqLen());
-            o.put("rms_norm_eps", c.normEps());
-            o.put("rope_theta", c.ropeTheta());
-            o.putNull("rope_scaling");
-            o.put("hidden_act", "silu");
-            o.put("attention_bias", false);
-            o.put("tie_word_embeddings", c.tiedEmbeddings());
-        } else {
-            o.put("n_embd", c.dim());
-            o.put("n_inner", c.hiddenDim());
-            o.put("n_layer", c.nLayers());
-            o.put("n_head", c.nHeads());
-            o.put("vocab_size", c.vocabSize());
-            o.put("n_positions", c.maxSeqLen());
-            o.put("n_ctx", c.maxSeqLen());
-            o.put("layer_norm_epsilon", c.normEps());
-            o.put("activation_function", "gelu_new");
-            o.put("tie_word_embeddings", true);
-        }
+        family.writeConfig(c, o);
         putTokenId(o, "bos_token_id", c.bosId());
         putTokenId(o, "eos_token_id", c.eosId());
         return o;
@@ -206,7 +128,7 @@ public final class HfCheckpoint {
                     if (isIgnored(config, name)) continue;
                     Shape expected = layout.get(name);
                     if (expected == null)
-                        throw new UserError(shard + ": unexpected tensor '" + t.name() + "' for a " + config.arch()
+                        throw new UserError(shard + ": unexpected tensor '" + t.name() + "' for a " + config.family()
                                 + " model of " + config.nLayers() + " layers");
                     if (!expected.equals(t.shape()))
                         throw new UserError(shard + ": tensor '" + t.name() + "' has shape " + t.shape()
@@ -238,16 +160,12 @@ public final class HfCheckpoint {
         return new ArrayList<>(files);
     }
 
-    /** GPT-2 checkpoints saved from {@code GPT2Model} lack the {@code transformer.} prefix. */
     private static String canonicalName(ModelConfig c, String name) {
-        if (c.arch() == ModelConfig.Arch.GPT2 && !name.startsWith("transformer.") && !name.startsWith("lm_head."))
-            return "transformer." + name;
-        return name;
+        return Families.of(c).canonicalName(name);
     }
 
     private static boolean isIgnored(ModelConfig c, String name) {
-        return IGNORED_BUFFERS.matcher(name).matches() || (c.tiedEmbeddings() && name.equals("lm_head.weight"))
-                || rewardHeadShapes(c).containsKey(name);
+        return Families.of(c).isDerivedTensor(c, name) || rewardHeadShapes(c).containsKey(name);
     }
 
     /** The reward-head tensors a reward-model folder may hold, by name, with their shapes. */
@@ -476,60 +394,6 @@ public final class HfCheckpoint {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         } catch (IOException e) {
             throw new UncheckedIOException("deleting " + root, e);
-        }
-    }
-
-    /** Typed access to the fields of one config file, with errors naming the file and field. */
-    private record Fields(Path file, JsonNode root) {
-        int requiredInt(String field) {
-            JsonNode n = root.get(field);
-            if (n == null || n.isNull()) throw new UserError(file + ": missing field " + field);
-            return asInt(field, n);
-        }
-
-        int optionalInt(String field, int fallback) {
-            JsonNode n = root.get(field);
-            return n == null || n.isNull() ? fallback : asInt(field, n);
-        }
-
-        double requiredDouble(String field) {
-            JsonNode n = root.get(field);
-            if (n == null || n.isNull()) throw new UserError(file + ": missing field " + field);
-            if (!n.isNumber()) throw new UserError(file + ": field " + field + " is not a number: " + n);
-            return n.asDouble();
-        }
-
-        double optionalDouble(String field, double fallback) {
-            JsonNode n = root.get(field);
-            if (n == null || n.isNull()) return fallback;
-            if (!n.isNumber()) throw new UserError(file + ": field " + field + " is not a number: " + n);
-            return n.asDouble();
-        }
-
-        boolean optionalBoolean(String field, boolean fallback) {
-            JsonNode n = root.get(field);
-            if (n == null || n.isNull()) return fallback;
-            if (!n.isBoolean()) throw new UserError(file + ": field " + field + " is not true or false: " + n);
-            return n.asBoolean();
-        }
-
-        /** A token id, the first of a list (Llama 3 lists several eos ids), or -1 when absent. */
-        int tokenId(String field) {
-            JsonNode n = root.get(field);
-            if (n != null && n.isArray()) n = n.size() == 0 ? null : n.get(0);
-            return n == null || n.isNull() ? -1 : asInt(field, n);
-        }
-
-        void reject(String field, java.util.function.Predicate<JsonNode> unsupported, String why) {
-            JsonNode n = root.get(field);
-            if (n != null && !n.isNull() && unsupported.test(n))
-                throw new UserError(file + ": field " + field + " = " + n + ": " + why);
-        }
-
-        private int asInt(String field, JsonNode n) {
-            if (!n.isIntegralNumber() || !n.canConvertToInt())
-                throw new UserError(file + ": field " + field + " is not an integer: " + n);
-            return n.asInt();
         }
     }
 }

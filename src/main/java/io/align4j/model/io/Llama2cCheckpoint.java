@@ -84,7 +84,7 @@ public final class Llama2cCheckpoint {
         if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab == 0 || seqLen <= 0
                 || dim % heads != 0 || heads % kvHeads != 0 || (dim / heads) % 2 != 0)
             throw new UserError(bin + " has no valid llama2.c header (" + sizes + ")");
-        ModelConfig config = new ModelConfig(ModelConfig.Arch.LLAMA, dim, hidden, layers, heads, kvHeads, vocab, seqLen,
+        ModelConfig config = ModelConfig.llama(dim, hidden, layers, heads, kvHeads, vocab, seqLen,
                 NORM_EPS, ROPE_THETA, shared, BOS, EOS);
         int headDim = dim / heads, kvDim = kvHeads * headDim;
 

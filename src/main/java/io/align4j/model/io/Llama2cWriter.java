@@ -44,16 +44,20 @@ public final class Llama2cWriter {
      * {@code file}, atomically (written beside it, then renamed).
      */
     public static void write(Path file, ModelConfig config, Map<String, NDArray> parameters) {
-        if (config.arch() != ModelConfig.Arch.LLAMA)
-            throw new UserError(file + ": the llama2.c format holds Llama models only, not " + config.arch());
+        ModelConfig plain = ModelConfig.llama(config.dim(), config.hiddenDim(), config.nLayers(), config.nHeads(),
+                config.nKvHeads(), config.vocabSize(), config.maxSeqLen(), config.normEps(),
+                config.rope() == null ? 0 : config.rope().theta(), config.tiedEmbeddings(), config.bosId(), config.eosId());
+        if (!config.equals(plain))
+            throw new UserError(file + ": the llama2.c format holds plain Llama models only (RMSNorm, SwiGLU, no biases, "
+                    + "rotary on the whole head, no scaling), not this " + config.family() + " model");
         for (Map.Entry<String, ai.djl.ndarray.types.Shape> p : ParameterLayout.of(config).entrySet()) {
             NDArray a = parameters.get(p.getKey());
             if (a == null || !a.getShape().equals(p.getValue()))
                 throw new IllegalArgumentException("parameter '" + p.getKey() + "' missing or not of shape " + p.getValue());
         }
-        if (config.normEps() != RUN_C_NORM_EPS || config.ropeTheta() != RUN_C_ROPE_THETA)
+        if (config.normEps() != RUN_C_NORM_EPS || config.rope().theta() != RUN_C_ROPE_THETA)
             LOG.warn("{}: llama2.c fixes rms_norm_eps = 1e-5 and rope_theta = 10000; this model has {} and {}",
-                    file, config.normEps(), config.ropeTheta());
+                    file, config.normEps(), config.rope().theta());
 
         AtomicFiles.write(file, out -> {
             AtomicFiles.writeFully(out, header(config));
@@ -110,7 +114,7 @@ public final class Llama2cWriter {
         int half = c.headDim() / 2, seq = c.maxSeqLen();
         float[] freqs = new float[half];
         for (int i = 0; i < half; i++)
-            freqs[i] = 1.0f / (float) Math.pow((float) c.ropeTheta(), (float) (2 * i) / c.headDim());
+            freqs[i] = 1.0f / (float) Math.pow((float) c.rope().theta(), (float) (2 * i) / c.headDim());
         ByteBuffer b = ByteBuffer.allocate(2 * seq * half * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int t = 0; t < seq; t++)
             for (int i = 0; i < half; i++) b.putFloat((float) Math.cos((float) t * freqs[i]));

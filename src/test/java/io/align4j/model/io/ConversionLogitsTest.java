@@ -43,19 +43,19 @@ class ConversionLogitsTest {
 
     @Test
     void randomModelsSurviveTheHuggingFaceLayout() {
-        ModelConfig gpt2 = new ModelConfig(ModelConfig.Arch.GPT2, 32, 128, 2, 4, 4, 97, 64, 1e-5, 10000, true, 0, 0);
-        ModelConfig llama = new ModelConfig(ModelConfig.Arch.LLAMA, 32, 48, 2, 4, 2, 97, 64, 1e-5, 10000, false, 1, 2);
+        ModelConfig gpt2 = ModelConfig.gpt2(32, 128, 2, 4, 97, 64, 1e-5, 0, 0);
+        ModelConfig llama = ModelConfig.llama(32, 48, 2, 4, 2, 97, 64, 1e-5, 10000, false, 1, 2);
         for (ModelConfig config : new ModelConfig[] {gpt2, llama}) {
             try (NDManager m = NDManager.newBaseManager()) {
                 CausalLM model = Models.randomInit(config, m, 11, DataType.FLOAT32);
-                Path folder = dir.resolve(config.arch().name());
+                Path folder = dir.resolve(config.family());
                 HfCheckpoint.write(folder, config, model.parameters(), DataType.FLOAT32);
                 LoadedWeights w = HfCheckpoint.read(folder, m, DataType.FLOAT32);
                 assertEquals(config, w.config());
                 CausalLM reloaded = Models.create(w.config(), w.parameters(), m);
                 NDArray ids = m.randomInteger(0, 97, new Shape(3, 17), DataType.INT32);
                 assertEquals(0.0, maxAbsDiff(model.forward(ids, null, null, null), reloaded.forward(ids, null, null, null)), 0.0,
-                        config.arch() + " logits");
+                        config.family() + " logits");
             }
         }
     }

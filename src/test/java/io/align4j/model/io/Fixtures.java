@@ -14,11 +14,10 @@ final class Fixtures {
     private Fixtures() {}
 
     /** Grouped-query attention (4 query heads, 2 kv heads) and an untied classifier. */
-    static final ModelConfig TINY_LLAMA = new ModelConfig(ModelConfig.Arch.LLAMA,
+    static final ModelConfig TINY_LLAMA = ModelConfig.llama(
             16, 40, 2, 4, 2, 37, 24, 1e-5, 10000.0, false, 1, 2);
 
-    static final ModelConfig TINY_GPT2 = new ModelConfig(ModelConfig.Arch.GPT2,
-            12, 48, 2, 3, 3, 29, 16, 1e-5, 10000.0, true, 28, 28);
+    static final ModelConfig TINY_GPT2 = ModelConfig.gpt2(12, 48, 2, 3, 29, 16, 1e-5, 28, 28);
 
     /** Every parameter of the layout drawn from N(0, 0.02) with one seeded generator, in layout order. */
     static Map<String, NDArray> randomParameters(ModelConfig config, NDManager manager, long seed) {

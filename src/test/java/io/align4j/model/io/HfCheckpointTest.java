@@ -49,7 +49,7 @@ class HfCheckpointTest {
     void tinyLlamaAndGpt2RoundTripBitwiseInFloat32() {
         for (ModelConfig config : List.of(Fixtures.TINY_LLAMA, Fixtures.TINY_GPT2)) {
             Map<String, NDArray> params = Fixtures.randomParameters(config, manager, 42);
-            Path folder = dir.resolve(config.arch().name());
+            Path folder = dir.resolve(config.family());
             HfCheckpoint.write(folder, config, params, DataType.FLOAT32);
             assertEquals(config, HfCheckpoint.readConfig(folder));
             LoadedWeights back = HfCheckpoint.read(folder, manager, DataType.FLOAT32);
@@ -136,7 +136,7 @@ class HfCheckpointTest {
                  "rope_theta": 10000.0, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
                  "transformers_version": "4.35.0", "use_cache": true, "vocab_size": 32000}
                 """);
-        assertEquals(new ModelConfig(ModelConfig.Arch.LLAMA, 2048, 5632, 22, 32, 4, 32000, 2048, 1e-5, 10000.0,
+        assertEquals(ModelConfig.llama(2048, 5632, 22, 32, 4, 32000, 2048, 1e-5, 10000.0,
                 false, 1, 2), HfCheckpoint.readConfig(folder));
     }
 
@@ -148,7 +148,7 @@ class HfCheckpointTest {
                  "num_attention_heads": 8, "vocab_size": 512, "max_position_embeddings": 512,
                  "rms_norm_eps": 1e-06, "eos_token_id": [7, 9]}
                 """);
-        assertEquals(new ModelConfig(ModelConfig.Arch.LLAMA, 64, 172, 5, 8, 8, 512, 512, 1e-6, 10000.0,
+        assertEquals(ModelConfig.llama(64, 172, 5, 8, 8, 512, 512, 1e-6, 10000.0,
                 false, -1, 7), HfCheckpoint.readConfig(folder));
     }
 
@@ -165,8 +165,7 @@ class HfCheckpointTest {
                  "task_specific_params": {"text-generation": {"do_sample": true, "max_length": 50}},
                  "vocab_size": 50257}
                 """);
-        assertEquals(new ModelConfig(ModelConfig.Arch.GPT2, 768, 3072, 12, 12, 12, 50257, 1024, 1e-5, 10000.0,
-                true, 50256, 50256), HfCheckpoint.readConfig(folder));
+        assertEquals(ModelConfig.gpt2(768, 3072, 12, 12, 50257, 1024, 1e-5, 50256, 50256), HfCheckpoint.readConfig(folder));
     }
 
     @Test
@@ -175,16 +174,23 @@ class HfCheckpointTest {
         Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"llama\", \"hidden_size\": 64}");
         String m = assertThrows(UserError.class, () -> HfCheckpoint.readConfig(folder)).getMessage();
         assertTrue(m.contains("config.json") && m.contains("num_attention_heads"), m);
-        Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"mistral\"}");
+        Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"mamba\"}");
         m = assertThrows(UserError.class, () -> HfCheckpoint.readConfig(folder)).getMessage();
-        assertTrue(m.contains("config.json") && m.contains("mistral"), m);
+        assertTrue(m.contains("config.json") && m.contains("mamba") && m.contains("qwen2"), m);
+        Files.writeString(folder.resolve("config.json"), """
+                {"model_type": "llama", "hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 5,
+                 "num_attention_heads": 8, "vocab_size": 512, "max_position_embeddings": 512,
+                 "rms_norm_eps": 1e-06, "rope_scaling": {"rope_type": "yarn", "factor": 8.0}}
+                """);
+        m = assertThrows(UserError.class, () -> HfCheckpoint.readConfig(folder)).getMessage();
+        assertTrue(m.contains("config.json") && m.contains("rope_scaling") && m.contains("yarn"), m);
         Files.writeString(folder.resolve("config.json"), """
                 {"model_type": "llama", "hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 5,
                  "num_attention_heads": 8, "vocab_size": 512, "max_position_embeddings": 512,
                  "rms_norm_eps": 1e-06, "rope_scaling": {"rope_type": "llama3", "factor": 8.0}}
                 """);
         m = assertThrows(UserError.class, () -> HfCheckpoint.readConfig(folder)).getMessage();
-        assertTrue(m.contains("config.json") && m.contains("rope_scaling"), m);
+        assertTrue(m.contains("config.json") && m.contains("rope_scaling") && m.contains("low_freq_factor"), m);
     }
 
     /** A GPT-2 folder as {@code GPT2Model} and older transformers save it: no prefix, mask buffers, tied head. */

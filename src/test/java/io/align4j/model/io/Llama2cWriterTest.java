@@ -64,7 +64,7 @@ class Llama2cWriterTest {
         int dim = in.getInt(), hidden = in.getInt(), layers = in.getInt(), heads = in.getInt(), kvHeads = in.getInt(),
                 vocab = in.getInt(), seq = in.getInt();
         assertEquals(512, vocab); // positive: classifier shared
-        ModelConfig config = new ModelConfig(ModelConfig.Arch.LLAMA, dim, hidden, layers, heads, kvHeads, vocab, seq,
+        ModelConfig config = ModelConfig.llama(dim, hidden, layers, heads, kvHeads, vocab, seq,
                 1e-5, 10000.0, true, 1, 2);
         int kvDim = kvHeads * dim / heads;
         Map<String, NDArray> p = new LinkedHashMap<>();
@@ -103,7 +103,7 @@ class Llama2cWriterTest {
     /** Two heads of dim 4: rows (0 1 2 3 | 4 5 6 7) in rotate-half order go back as (0 2 1 3 | 4 6 5 7). */
     @Test
     void untiedModelHasNegativeVocabClassifierLastAndInterleavedRows() throws IOException {
-        ModelConfig config = new ModelConfig(ModelConfig.Arch.LLAMA, 8, 12, 1, 2, 1, 5, 3, 1e-5, 10000.0, false, 1, 2);
+        ModelConfig config = ModelConfig.llama(8, 12, 1, 2, 1, 5, 3, 1e-5, 10000.0, false, 1, 2);
         Map<String, NDArray> p = Fixtures.randomParameters(config, manager, 8);
         float[] rowIds = new float[64];
         for (int r = 0; r < 8; r++) java.util.Arrays.fill(rowIds, r * 8, r * 8 + 8, r);
@@ -135,6 +135,6 @@ class Llama2cWriterTest {
         Map<String, NDArray> p = Fixtures.randomParameters(Fixtures.TINY_GPT2, manager, 1);
         String m = assertThrows(UserError.class,
                 () -> Llama2cWriter.write(dir.resolve("gpt2.bin"), Fixtures.TINY_GPT2, p)).getMessage();
-        assertTrue(m.contains("gpt2.bin") && m.contains("GPT2"), m);
+        assertTrue(m.contains("gpt2.bin") && m.contains("plain Llama") && m.contains("gpt2 model"), m);
     }
 }

@@ -1,0 +1,162 @@
+package io.align4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import io.align4j.model.TransformerWeights.Attention;
+import io.align4j.model.TransformerWeights.Block;
+import io.align4j.model.TransformerWeights.Mlp;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one forward of every family, over weights bound once ({@link TransformerWeights}) and
+ * switched by the config's {@link BlockFeatures}. Per block, with n₁, n₂ the block's norms:
+ * <pre>
+ *   sequential:  h = x + A(n₁(x)),  x' = h + M(n₂(h))          (Llama, Qwen, Mistral, Gemma, Phi-3, GPT-2)
+ *   parallel:    x' = x + A(n₁(x)) + M(n₂(x))                  (GPT-NeoX)
+ *   sandwich:    h = x + n₁'(A(n₁(x))),  x' = h + n₂'(M(n₂(h))) (Gemma 2)
+ *   A(n) = W_o · softmax(cap(s·RoPE(qn(W_q n))·RoPE(kn(W_k n))ᵀ) + mask) · W_v n
+ *   M(n) = W_down · (act(W_gate n) ⊙ W_up n)   or   W_down · act(W_up n)
+ * </pre>
+ * The input is the token embedding (times Gemma's √d, plus GPT-2's learned positions); the
+ * output of {@link #hidden} is the final-normed state and {@link #classifier} maps it to logits
+ * (with Gemma 2's final soft-capping).
+ */
+public final class Transformer implements CausalLM {
+    private final ModelConfig config;
+    private final Map<String, NDArray> params;
+    private final TransformerWeights weights;
+    private final NDManager manager;
+    private final DataType dtype;
+
+    Transformer(ModelConfig config, Map<String, NDArray> params, TransformerWeights weights, NDManager manager) {
+        this.config = config;
+        this.params = params;
+        this.weights = weights;
+        this.manager = manager;
+        this.dtype = weights.tokenEmbedding().getDataType();
+    }
+
+    @Override public ModelConfig config() { return config; }
+    @Override public Map<String, NDArray> parameters() { return params; }
+    @Override public NDManager manager() { return manager; }
+    @Override public KvCache newCache() { return new KvCache(manager, config.nLayers()); }
+    @Override public void close() { manager.close(); }
+
+    /** The parameters as the forward reads them. */
+    public TransformerWeights weights() { return weights; }
+
+    @Override
+    public NDArray forward(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
+        NDArray logits = classifier(hidden(ids, positions, attentionMask, cache));
+        return logits.reshape(new Shape(ids.getShape().get(0), ids.getShape().get(1), config.vocabSize()));
+    }
+
+    @Override
+    public NDArray classifier(NDArray hidden) {
+        NDArray logits = weights.classifier().apply(hidden);
+        return Layers.softcap(logits, config.features().finalSoftcap());
+    }
+
+    @Override
+    public NDArray hidden(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
+        NDManager m = ids.getManager();
+        BlockFeatures f = config.features();
+        long queries = ids.getShape().get(1);
+        int past = cache == null ? 0 : cache.length();
+        if (config.rope() == null && positions == null && past + queries > config.maxSeqLen())
+            throw new IllegalArgumentException(config.family() + " context is " + config.maxSeqLen()
+                    + " positions; asked for " + (past + queries));
+        NDArray pos = Layers.positions(m, positions, past, queries);
+
+        NDArray x = Layers.own(Embedding.embedding(ids, weights.tokenEmbedding(), SparseFormat.DENSE).head(), m);
+        if (f.embeddingScale() != 1) x = ScalarOps.mul(x, f.embeddingScale());
+        if (weights.positionEmbedding() != null)
+            x = x.add(Layers.own(Embedding.embedding(pos, weights.positionEmbedding(), SparseFormat.DENSE).head(), m));
+        NDArray[] cosSin = config.rope() == null ? null : rotary(pos, positions == null ? past + queries - 1 : -1);
+        Map<Integer, NDArray> masks = new HashMap<>();
+
+        List<Block> blocks = weights.blocks();
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            Block b = blocks.get(layer);
+            int window = f.slidingWindows().get(layer);
+            NDArray mask = masks.computeIfAbsent(window, w -> Layers.attentionBias(m, queries, past, attentionMask, dtype, w));
+            NDArray attended = attention(norm(x, b.attentionNorm()), b.attention(), layer, cosSin, mask, cache);
+            if (b.attentionPostNorm() != null) attended = norm(attended, b.attentionPostNorm());
+            if (f.parallelResidual()) {
+                x = x.add(attended).add(mlp(norm(x, b.mlpNorm()), b.mlp()));
+            } else {
+                x = x.add(attended);
+                NDArray fed = mlp(norm(x, b.mlpNorm()), b.mlp());
+                if (b.mlpPostNorm() != null) fed = norm(fed, b.mlpPostNorm());
+                x = x.add(fed);
+            }
+        }
+        return norm(x, weights.finalNorm());
+    }
+
+    private NDArray attention(NDArray n, Attention a, int layer, NDArray[] cosSin, NDArray mask, KvCache cache) {
+        int heads = config.nHeads(), kvHeads = config.nKvHeads(), d = config.headDim();
+        NDArray[] qkv = a.qkv().project(n, heads, kvHeads, d);
+        NDArray q = Layers.splitHeads(qkv[0], heads, d);
+        NDArray k = Layers.splitHeads(qkv[1], kvHeads, d);
+        NDArray v = Layers.splitHeads(qkv[2], kvHeads, d);
+        if (a.queryNorm() != null) {
+            q = norm(q, a.queryNorm());
+            k = norm(k, a.keyNorm());
+        }
+        if (cosSin != null) {
+            q = Layers.rope(q, cosSin, config.rope().rotaryDim());
+            k = Layers.rope(k, cosSin, config.rope().rotaryDim());
+        }
+        if (cache != null) {
+            NDArray[] kv = cache.append(layer, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        NDArray attended = Layers.attend(q, k, v, mask, config.features().queryScale(), config.features().attentionSoftcap());
+        return a.output().apply(attended);
+    }
+
+    private NDArray mlp(NDArray n, Mlp mlp) {
+        BlockFeatures.Activation act = config.features().activation();
+        if (mlp instanceof Mlp.Gated g)
+            return g.down().apply(Layers.activation(g.gate().apply(n), act).mul(g.up().apply(n)));
+        if (mlp instanceof Mlp.FusedGated g) {
+            NDArray gateUp = g.gateUp().apply(n);
+            long half = gateUp.getShape().getShape()[gateUp.getShape().dimension() - 1] / 2;
+            return g.down().apply(Layers.activation(gateUp.get("..., :{}", half), act).mul(gateUp.get("..., {}:", half)));
+        }
+        Mlp.Plain p = (Mlp.Plain) mlp;
+        return p.down().apply(Layers.activation(p.up().apply(n), act));
+    }
+
+    private NDArray norm(NDArray x, TransformerWeights.Norm n) {
+        return switch (config.features().norm()) {
+            case RMS -> Layers.rmsNorm(x, n.weight(), config.normEps());
+            // (1 + w) in the activation's manager, not the model's: a per-call array must not outlive the call
+            case RMS_UNIT_OFFSET -> Layers.rmsNorm(x, ScalarOps.constant(x, 1).add(n.weight()), config.normEps());
+            case LAYER -> Layers.layerNorm(x, n.weight(), n.bias(), config.normEps());
+        };
+    }
+
+    /**
+     * cos θ and sin θ of shape [B|1, 1, T, rotaryDim], both halves repeated; the largest position
+     * is {@code maxPosition}, or read from {@code positions} when negative (only dynamic scaling
+     * needs it).
+     */
+    private NDArray[] rotary(NDArray positions, long maxPosition) {
+        Rope rope = config.rope();
+        if (rope.dependsOnLength() && maxPosition < 0) maxPosition = positions.max().toType(DataType.INT64, false).getLong();
+        NDArray inverse = positions.getManager().create(rope.inverseFrequencies(maxPosition)).toType(dtype, false);
+        NDArray angles = positions.toType(dtype, false).expandDims(-1).mul(inverse);
+        NDArray cos = angles.cos();
+        NDArray sin = angles.sin();
+        return new NDArray[] {cos.concat(cos, -1).expandDims(1), sin.concat(sin, -1).expandDims(1)};
+    }
+}

@@ -1,0 +1,89 @@
+package io.align4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+
+/**
+ * A model's parameters bound once into typed per-layer fields (the family decides which
+ * checkpoint tensor fills which field, {@link io.align4j.model.family.Family#bind}); the forward
+ * reads these and never looks a name up. Shapes: B batch, T tokens, d model width, H query
+ * heads, K key/value heads, h head width.
+ *
+ * @param tokenEmbedding    [vocab, d]
+ * @param positionEmbedding [maxSeqLen, d] learned absolute positions (GPT-2), or null
+ * @param blocks            one per layer
+ * @param finalNorm         applied to the last block's output
+ * @param classifier        hidden [.., d] to logits [.., vocab] (over the token embedding when tied)
+ */
+public record TransformerWeights(NDArray tokenEmbedding, NDArray positionEmbedding, List<Block> blocks, Norm finalNorm,
+                                 Linear classifier) {
+
+    /**
+     * One block: {@code attentionNorm} before attention, {@code mlpNorm} before the MLP, and,
+     * with sandwich norms (Gemma 2), {@code attentionPostNorm} / {@code mlpPostNorm} on each
+     * sub-layer's output (null otherwise).
+     */
+    public record Block(Norm attentionNorm, Attention attention, Norm attentionPostNorm, Norm mlpNorm, Mlp mlp,
+                        Norm mlpPostNorm) {}
+
+    /** A norm's weight [n] and, for LayerNorm, its bias [n] (null for RMSNorm). */
+    public record Norm(NDArray weight, NDArray bias) {}
+
+    /**
+     * Attention: queries, keys and values from {@code qkv}; per-head q/k norms [h] (Qwen3) or
+     * null; the output projection [H·h → d].
+     */
+    public record Attention(QkvProjection qkv, Norm queryNorm, Norm keyNorm, Linear output) {}
+
+    /** How a family stores its query, key and value projections. */
+    public sealed interface QkvProjection {
+        /** q [B, T, H·h], k and v [B, T, K·h] from the normed input. */
+        NDArray[] project(NDArray x, int heads, int kvHeads, int headDim);
+
+        /** Three layers: {@code q_proj}, {@code k_proj}, {@code v_proj}. */
+        record Separate(Linear q, Linear k, Linear v) implements QkvProjection {
+            @Override
+            public NDArray[] project(NDArray x, int heads, int kvHeads, int headDim) {
+                return new NDArray[] {q.apply(x), k.apply(x), v.apply(x)};
+            }
+        }
+
+        /** One layer whose outputs are [q; k; v] (Phi-3's {@code qkv_proj}, GPT-2's {@code c_attn}). */
+        record Fused(Linear qkv) implements QkvProjection {
+            @Override
+            public NDArray[] project(NDArray x, int heads, int kvHeads, int headDim) {
+                long q = (long) heads * headDim, kv = (long) kvHeads * headDim;
+                NDArray y = qkv.apply(x);
+                NDList parts = y.split(new long[] {q, q + kv}, y.getShape().dimension() - 1);
+                return new NDArray[] {parts.get(0), parts.get(1), parts.get(2)};
+            }
+        }
+
+        /** One layer whose outputs are, head by head, [q_h; k_h; v_h] (GPT-NeoX's {@code query_key_value}). */
+        record FusedPerHead(Linear qkv) implements QkvProjection {
+            @Override
+            public NDArray[] project(NDArray x, int heads, int kvHeads, int headDim) {
+                NDArray y = qkv.apply(x);
+                Shape s = y.getShape();
+                NDList parts = y.reshape(s.get(0), s.get(1), heads, 3 * headDim).split(3, 3);
+                long width = (long) heads * headDim;
+                return new NDArray[] {parts.get(0).reshape(s.get(0), s.get(1), width),
+                        parts.get(1).reshape(s.get(0), s.get(1), width), parts.get(2).reshape(s.get(0), s.get(1), width)};
+            }
+        }
+    }
+
+    /** How a family stores its feed-forward network. */
+    public sealed interface Mlp {
+        /** Three layers: {@code down(act(gate(x)) ⊙ up(x))} (SwiGLU, GeGLU). */
+        record Gated(Linear gate, Linear up, Linear down) implements Mlp {}
+
+        /** Gate and up in one layer, gate first (Phi-3's {@code gate_up_proj}). */
+        record FusedGated(Linear gateUp, Linear down) implements Mlp {}
+
+        /** {@code down(act(up(x)))} (GPT-2, GPT-NeoX). */
+        record Plain(Linear up, Linear down) implements Mlp {}
+    }
+}
