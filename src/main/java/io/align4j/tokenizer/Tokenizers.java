@@ -14,6 +14,11 @@ public final class Tokenizers {
      * folder holding only {@code tokenizer.bin} is llama2.c's. Anything else is a {@link UserError}
      * that says what was looked for.
      */
+    /** Whether a model folder holds tokenizer files {@link #load} reads. */
+    public static boolean hasTokenizer(Path folder) {
+        return Files.isRegularFile(folder.resolve("tokenizer.json")) || Files.isRegularFile(folder.resolve("tokenizer.bin"));
+    }
+
     public static TextTokenizer load(Path path) {
         if (Files.isDirectory(path)) {
             if (Files.isRegularFile(path.resolve("tokenizer.json"))) return HfTokenizer.load(path);

@@ -109,7 +109,12 @@ public record HfConfig(Path file, JsonNode root) {
         for (String key : thetaKeys) if (has(key)) { theta = requiredDouble(key); break; }
         double fraction = 1.0;
         if (rotaryPctKey != null && has(rotaryPctKey)) fraction = requiredDouble(rotaryPctKey);
-        if (has("partial_rotary_factor")) fraction = requiredDouble("partial_rotary_factor");
+        if (has("partial_rotary_factor")) {
+            double factor = requiredDouble("partial_rotary_factor");
+            if (rotaryPctKey != null && !rotaryPctKey.equals("partial_rotary_factor") && has(rotaryPctKey) && factor != fraction)
+                throw error("fields " + rotaryPctKey + " = " + fraction + " and partial_rotary_factor = " + factor + " disagree");
+            fraction = factor;
+        }
         Rope.Scaling parsed = null;
         if (scaling != null && !scaling.isNull()) {
             HfConfig s = new HfConfig(file, scaling);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.model.CausalLM;
 import io.align4j.model.Models;
+import io.align4j.tokenizer.IdsOnlyTokenizer;
 import io.align4j.tokenizer.TextTokenizer;
 import io.align4j.tokenizer.Tokenizers;
 import io.align4j.util.DataPaths;
@@ -19,7 +20,8 @@ import java.util.stream.Stream;
  * Opens a model and its tokenizer, whichever format the user has: a Hugging Face folder
  * ({@code config.json}, safetensors, {@code tokenizer.json} or {@code tokenizer.bin}) or a
  * llama2.c {@code .bin} file, whose tokenizer is {@code --tokenizer} or else the one
- * {@code tok*.bin} / {@code tokenizer.bin} beside it.
+ * {@code tok*.bin} / {@code tokenizer.bin} beside it. A folder without tokenizer files still
+ * loads, for work on token ids ({@link IdsOnlyTokenizer}).
  */
 public final class ModelLoader {
     private ModelLoader() {}
@@ -57,6 +59,8 @@ public final class ModelLoader {
         }
         try {
             Path tok = tokenizer != null ? tokenizer : Files.isDirectory(model) ? model : besideLlama2c(model);
+            if (tokenizer == null && Files.isDirectory(model) && !Tokenizers.hasTokenizer(model))
+                return new LoadedModel(lm, new IdsOnlyTokenizer(model, lm.config().vocabSize(), lm.config().bosId(), lm.config().eosId()));
             TextTokenizer t = Tokenizers.load(tok);
             if (t.vocabSize() > lm.config().vocabSize())
                 throw new UserError("tokenizer " + tok + " has " + t.vocabSize() + " tokens but model " + model
