@@ -29,7 +29,10 @@ final class Gemma2Family extends GemmaFamily {
     protected void writeFeatures(ModelConfig c, ObjectNode o) {
         super.writeFeatures(c, o);
         BlockFeatures f = c.features();
-        o.put("query_pre_attn_scalar", 1 / (f.queryScale() * f.queryScale()));
+        // transformers 5 insists on an integer, as the published configs give it
+        double scalar = 1 / (f.queryScale() * f.queryScale());
+        if (Math.abs(scalar - Math.rint(scalar)) < 1e-6) o.put("query_pre_attn_scalar", (long) Math.rint(scalar));
+        else o.put("query_pre_attn_scalar", scalar);
         if (f.attentionSoftcap() > 0) o.put("attn_logit_softcapping", f.attentionSoftcap()); else o.putNull("attn_logit_softcapping");
         if (f.finalSoftcap() > 0) o.put("final_logit_softcapping", f.finalSoftcap()); else o.putNull("final_logit_softcapping");
         int window = ModelConfigs.window(f.slidingWindows());

@@ -31,6 +31,9 @@ final class Phi3Family extends LlamaStyleFamily {
     protected void writeFeatures(ModelConfig c, ObjectNode o) {
         int window = ModelConfigs.window(c.features().slidingWindows());
         if (window > 0) o.put("sliding_window", window); else o.putNull("sliding_window");
+        // Phi3Config's default pad id is 32000, which transformers rejects for a smaller vocabulary;
+        // the pad id does not change the forward, so none is written
+        o.putNull("pad_token_id");
     }
 
     @Override
