@@ -57,7 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (NDManager manager = NDManager.newBaseManager(); ModelLoader.LoadedModel loaded = modelOptions.load(manager)) {
+        try (NDManager manager = modelOptions.newManager(); ModelLoader.LoadedModel loaded = modelOptions.load(manager)) {
             TextTokenizer tok = loaded.tokenizer();
             int bos = tok.bosId() >= 0 ? tok.bosId() : loaded.model().config().bosId();
             int[] promptIds = prompt.ids != null ? ModelFiles.parseIds(prompt.ids, "--prompt-ids")

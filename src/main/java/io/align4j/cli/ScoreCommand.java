@@ -42,7 +42,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<JsonNode> records = readRecords();
-        try (NDManager manager = NDManager.newBaseManager(); ModelLoader.LoadedModel loaded = modelOptions.load(manager)) {
+        try (NDManager manager = modelOptions.newManager(); ModelLoader.LoadedModel loaded = modelOptions.load(manager)) {
             CausalLM lm = loaded.model();
             List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
             for (int i = 0; i < records.size(); i++) {

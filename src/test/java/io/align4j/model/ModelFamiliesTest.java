@@ -149,6 +149,26 @@ class ModelFamiliesTest {
         assertTrue(r[2].contains("has no tokenizer") && r[2].contains("--prompt-ids"), r[2]);
     }
 
+    /** --device and --dtype reach the loaded weights; bad values are one line with exit code 2. */
+    @Test
+    void deviceAndDtypeAreSettings() throws IOException {
+        Path qwen2 = fixture("qwen2");
+        Path ids = Files.writeString(dir.resolve("score.jsonl"), "{\"prompt\": [447, 5, 9], \"response\": [11, 12, 40]}\n");
+        String[] single = CliRun.run("score", "--model", qwen2.toString(), "--data", ids.toString());
+        String[] twice = CliRun.run("score", "--model", qwen2.toString(), "--data", ids.toString(), "--dtype", "float64", "--device", "cpu");
+        assertEquals("0", single[0], single[2]);
+        assertEquals("0", twice[0], twice[2]);
+        double f32 = Double.parseDouble(single[1].split("\t")[0]), f64 = Double.parseDouble(twice[1].split("\t")[0]);
+        assertEquals(f32, f64, 1e-4, "float64 scores the same sequence as float32 up to float32 rounding");
+        assertNotEquals(single[1], twice[1], "float64 is really used (the printed digits differ)");
+        String[] bad = CliRun.run("score", "--model", qwen2.toString(), "--data", ids.toString(), "--dtype", "float16");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("dtype 'float16'") && bad[2].strip().lines().count() == 1, bad[2]);
+        bad = CliRun.run("score", "--model", qwen2.toString(), "--data", ids.toString(), "--device", "tpu");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("device 'tpu'"), bad[2]);
+    }
+
     /** A sharded bf16 copy (with its index) gives the logits of the fp32 weights rounded to bf16. */
     @Test
     void shardedBfloat16CheckpointLoadsWithinBfloat16Rounding() throws IOException {

@@ -46,16 +46,26 @@ public final class ModelLoader {
      * @param tokenizer a tokenizer file or folder, or null to find it beside the model
      */
     public static LoadedModel load(Path model, Path tokenizer, NDManager manager) {
+        return load(model, tokenizer, manager, DataType.FLOAT32);
+    }
+
+    /**
+     * As {@link #load(Path, Path, NDManager)}, the weights in {@code dtype} (FLOAT32 or FLOAT64)
+     * on {@code manager}'s device.
+     */
+    public static LoadedModel load(Path model, Path tokenizer, NDManager manager, DataType dtype) {
         if (!Files.exists(model))
             throw new UserError("model " + model + " does not exist. The stories260K model the examples use is "
                     + "stories260K.bin with tok512.bin in " + DataPaths.root().resolve("models/stories260K")
                     + " (set ALIGN4J_DATA to the folder holding models/, or pass --model and --tokenizer)");
         CausalLM lm;
         if (Files.isDirectory(model)) {
-            LoadedWeights w = HfCheckpoint.read(model, manager, DataType.FLOAT32);
+            LoadedWeights w = HfCheckpoint.read(model, manager, dtype);
             lm = Models.create(w.config(), w.parameters(), manager);
         } else {
-            lm = Llama2cCheckpoint.read(model, manager);
+            LoadedWeights w = Llama2cCheckpoint.readWeights(model, manager);
+            if (dtype != DataType.FLOAT32) w.parameters().replaceAll((name, a) -> a.toType(dtype, false));
+            lm = Models.create(w.config(), w.parameters(), manager);
         }
         try {
             Path tok = tokenizer != null ? tokenizer : Files.isDirectory(model) ? model : besideLlama2c(model);
