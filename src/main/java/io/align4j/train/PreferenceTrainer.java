@@ -5,6 +5,7 @@ import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
 import io.align4j.data.EvalSplit;
 import io.align4j.data.OnError;
+import io.align4j.data.PairFilter;
 import io.align4j.data.PairTokenizer;
 import io.align4j.data.PreferenceDatasets;
 import io.align4j.data.PreferenceExample;
@@ -65,17 +66,23 @@ public final class PreferenceTrainer {
         OnError onError = OnError.parse(c.onError);
         PairTokenizer pairs = new PairTokenizer(tok, ChatTemplate.forTokenizer(tok),
                 new TokenLimits(c.maxLength, c.maxPromptLength, Truncation.parse(c.truncation)));
-        DatasetRead<PreferenceExample> read = PreferenceDatasets.read(Path.of(c.data), format, onError);
+        PairFilter filter = pairFilter(c);
+        DatasetRead<PreferenceExample> read = PreferenceDatasets.read(Path.of(c.data), format, onError, filter);
         log.accept(read.summary());
         if (c.evalData != null) {
             read.examples().forEach(e -> pairs.tokenize(e).ifPresent(train::add));
-            DatasetRead<PreferenceExample> heldOut = PreferenceDatasets.read(Path.of(c.evalData), format, onError);
+            DatasetRead<PreferenceExample> heldOut = PreferenceDatasets.read(Path.of(c.evalData), format, onError, filter);
             heldOut.examples().forEach(e -> pairs.tokenize(e).ifPresent(eval::add));
         } else {
             for (PreferenceExample e : read.examples())
                 pairs.tokenize(e).ifPresent((EvalSplit.isEval(e, c.evalFraction) ? eval : train)::add);
         }
         log.accept("tokenized: " + pairs.stats());
+    }
+
+    /** The pairs the config's {@code drop_empty_responses}, {@code split} and {@code min_score_gap} keep. */
+    static PairFilter pairFilter(TrainConfig c) {
+        return new PairFilter(c.dropEmptyResponses, c.split, c.minScoreGap);
     }
 
     private static ReferenceCache.Values referenceValues(TrainConfig c, CausalLM reference, NDManager manager,
