@@ -85,7 +85,7 @@ public final class PreferenceTrainer {
         return new PairFilter(c.dropEmptyResponses, c.split, c.minScoreGap);
     }
 
-    private static ReferenceCache.Values referenceValues(TrainConfig c, CausalLM reference, NDManager manager,
+    static ReferenceCache.Values referenceValues(TrainConfig c, CausalLM reference, NDManager manager,
                                                          List<TokenizedPair> pairs, int padId, Consumer<String> log)
             throws IOException {
         if (!c.useReferenceCache) return null; // the task runs the reference inside each step
