@@ -2,6 +2,7 @@ package io.align4j.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.align4j.data.TokenizedPair;
 import io.align4j.model.CausalLM;
 import io.align4j.objective.Kto;
@@ -60,11 +61,37 @@ public final class KtoTask implements TrainingLoop.Task {
         return objective.loss(logProbs(step, train, trainDesirable, trainRef, examples));
     }
 
+    /**
+     * The objective's metrics over the whole held-out set at once, {@code z_0} from all its
+     * mismatched pairs: batch means would not do, since a held-out batch may hold only one label
+     * (unpaired files list every desirable example first) and its per-label means would be empty.
+     */
     @Override
     public Map<String, Double> evaluate(NDManager manager) {
-        return HeldOut.means(eval.size(), batchSize, manager,
-                (m, from, to) -> objective.loss(logProbs(m, eval, evalDesirable, evalRef, IntStream.range(from, to).toArray())).values());
+        int n = eval.size();
+        if (n == 0) return Map.of();
+        double[] policyLogp = new double[n], referenceLogp = new double[n], policyMismatched = new double[n],
+                referenceMismatched = new double[n], labels = new double[n];
+        try (NoGradient noGrad = new NoGradient()) {
+            for (int from = 0; from < n; from += batchSize) {
+                int to = Math.min(n, from + batchSize);
+                try (NDManager m = manager.newSubManager()) {
+                    UnpairedLogProbs lp = logProbs(m, eval, evalDesirable, evalRef, IntStream.range(from, to).toArray());
+                    System.arraycopy(doubles(lp.policy()), 0, policyLogp, from, to - from);
+                    System.arraycopy(doubles(lp.reference()), 0, referenceLogp, from, to - from);
+                    System.arraycopy(doubles(lp.policyMismatched()), 0, policyMismatched, from, to - from);
+                    System.arraycopy(doubles(lp.referenceMismatched()), 0, referenceMismatched, from, to - from);
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) labels[i] = evalDesirable[i] ? 1 : 0;
+        try (NDManager m = manager.newSubManager()) {
+            return objective.loss(new UnpairedLogProbs(m.create(policyLogp), m.create(referenceLogp), m.create(labels),
+                    m.create(policyMismatched), m.create(referenceMismatched))).values();
+        }
     }
+
+    private static double[] doubles(NDArray a) { return a.toType(DataType.FLOAT64, false).toDoubleArray(); }
 
     private UnpairedLogProbs logProbs(NDManager m, List<TokenizedPair> examples, boolean[] desirable, ReferenceCache.Values ref,
                                       int[] batch) {

@@ -10,18 +10,17 @@ import io.align4j.data.SftExample;
 import io.align4j.data.TokenLimits;
 import io.align4j.data.TokenizedPair;
 import io.align4j.data.UnpairedExample;
+import io.align4j.data.UnpairedDatasets;
+import io.align4j.data.OnError;
 import io.align4j.testing.SharedData;
 import io.align4j.tokenizer.TextTokenizer;
 import io.align4j.tokenizer.Tokenizers;
 import io.align4j.util.DataPaths;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,18 +58,8 @@ class KtoTrainerTest {
     @Test
     void aShortRunSeparatesDesirableFromUndesirableRewards() throws IOException {
         SharedData.require(DataPaths.STORIES260K_MODEL);
-        Random r = new Random(3);
-        String[] names = {"Tom", "Lily", "Sam", "Mia", "Ben", "Sue"}, things = {"ball", "kite", "cat", "tree", "cake", "boat"};
-        List<String> good = new ArrayList<>(), bad = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            String n = names[r.nextInt(names.length)], t = things[r.nextInt(things.length)];
-            String prompt = String.format("Once upon a time, %s had a %s.", n, t);
-            good.add(String.format("{\"prompt\": \"%s\", \"completion\": \" %s was happy and played with the %s.\", \"label\": true}", prompt, n, t));
-            bad.add(String.format("{\"prompt\": \"%s\", \"completion\": \" %s was sad because the %s was lost %d.\", \"label\": false}", prompt, n, t, i));
-        }
-        good.addAll(bad);
         Path data = dir.resolve("kto.jsonl");
-        Files.write(data, good);
+        UnpairedDatasets.write(UnpairedDatasets.read(StoryPairs.write(dir), OnError.FAIL, false).examples(), data);
         TrainConfig c = new TrainConfig();
         c.objective = "kto";
         c.data = data.toString();
