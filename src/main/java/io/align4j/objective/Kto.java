@@ -34,7 +34,7 @@ public record Kto(double beta, double desirableWeight, double undesirableWeight)
 
     /** {@code z_0}: the clamped, detached mean log-ratio of the mismatched pairs; a scalar. */
     public NDArray referencePoint(UnpairedLogProbs p) {
-        return p.policyMismatched().sub(p.referenceMismatched()).mean().maximum(0).stopGradient();
+        return ScalarOps.maximum(p.policyMismatched().sub(p.referenceMismatched()).mean(), 0).stopGradient();
     }
 
     /** Per-example losses, of shape [B]. */
@@ -71,6 +71,6 @@ public record Kto(double beta, double desirableWeight, double undesirableWeight)
     }
 
     private static NDArray maskedMean(NDArray values, NDArray mask) {
-        return values.mul(mask).sum().div(mask.sum().maximum(1));
+        return values.mul(mask).sum().div(ScalarOps.maximum(mask.sum(), 1));
     }
 }
