@@ -2,6 +2,10 @@ package io.align4j.cli;
 
 import io.align4j.data.DataInspection;
 import io.align4j.data.OnError;
+import io.align4j.data.PairFilter;
+import io.align4j.data.UnpairedDatasets;
+import io.align4j.data.UnpairedExample;
+import io.align4j.data.DatasetRead;
 import io.align4j.data.PreferenceFormat;
 import io.align4j.data.TokenLimits;
 import io.align4j.data.Truncation;
@@ -18,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code align4j data ...}: look at datasets before training on them. */
 @Command(name = "data", description = "Inspect datasets.", mixinStandardHelpOptions = true,
-        subcommands = {DataCommand.Inspect.class})
+        subcommands = {DataCommand.Inspect.class, DataCommand.Unpair.class})
 final class DataCommand {
 
     @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -31,7 +35,8 @@ final class DataCommand {
         Path file;
 
         @Option(names = "--format", defaultValue = "auto",
-                description = "auto, standard, conversational, implicit, sharegpt or openai (default: ${DEFAULT-VALUE}).")
+                description = "auto, standard, conversational, implicit, sharegpt, openai, summarize_from_feedback or scored"
+                        + " (default: ${DEFAULT-VALUE}).")
         String format;
 
         @Option(names = "--tokenizer", paramLabel = "T", description = "llama2.c tokenizer.bin, tokenizer.json, or a folder holding one.")
@@ -52,6 +57,15 @@ final class DataCommand {
         @Option(names = "--on-error", defaultValue = "fail", description = "fail (default) or skip malformed records, counting them.")
         String onError;
 
+        @Option(names = "--drop-empty", description = "Leave out pairs with an empty response (kept by default), counting them.")
+        boolean dropEmpty;
+
+        @Option(names = "--split", paramLabel = "NAME", description = "Only pairs of this split (summarize-from-feedback's 'split').")
+        String split;
+
+        @Option(names = "--min-score-gap", paramLabel = "G", description = "Only pairs with score_chosen - score_rejected >= G (scored feedback).")
+        Double minScoreGap;
+
         @Override
         public Integer call() {
             TextTokenizer tok = null;
@@ -65,7 +79,34 @@ final class DataCommand {
                 tok = Tokenizers.load(model);
             }
             TokenLimits limits = new TokenLimits(maxLength, maxPromptLength, Truncation.parse(truncation));
-            spec.commandLine().getOut().print(DataInspection.report(file, PreferenceFormat.parse(format), OnError.parse(onError), tok, limits));
+            PairFilter filter = new PairFilter(dropEmpty, split, minScoreGap);
+            spec.commandLine().getOut().print(DataInspection.report(file, PreferenceFormat.parse(format), OnError.parse(onError), filter,
+                    tok, limits));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "unpair", mixinStandardHelpOptions = true,
+            description = "Write a preference file as unpaired data for KTO: {prompt, completion, label} JSONL, every chosen"
+                    + " response (label true) and then every rejected one (false), as TRL's unpair_preference_dataset does.")
+    static final class Unpair implements Callable<Integer> {
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "Preference data in any supported layout.")
+        Path file;
+
+        @Option(names = "--out", required = true, paramLabel = "OUT", description = "The JSONL file to write.")
+        Path out;
+
+        @Option(names = "--on-error", defaultValue = "fail", description = "fail (default) or skip malformed records, counting them.")
+        String onError;
+
+        @Override
+        public Integer call() {
+            DatasetRead<UnpairedExample> read = UnpairedDatasets.read(file, OnError.parse(onError), false);
+            UnpairedDatasets.write(read.examples(), out);
+            spec.commandLine().getOut().println(read.summary() + "; wrote " + out);
             spec.commandLine().getOut().flush();
             return 0;
         }

@@ -1,5 +1,7 @@
 package io.align4j.cli;
 
+import io.align4j.objective.Kto;
+import io.align4j.train.KtoTrainer;
 import io.align4j.train.OnlineTrainer;
 import io.align4j.train.PreferenceTrainer;
 import io.align4j.train.TrainConfig;
@@ -19,7 +21,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin TrainingOptions options;
 
     @Option(names = "--objective", description = "offline: dpo, cdpo, robust, hinge, ipo, simpo, pmle or mio (default dpo); "
-            + "online: pd, rebel, rlhf or rkl")
+            + "unpaired ({prompt, completion, label} or any preference file, unpaired): kto; online: pd, rebel, rlhf or rkl")
     String objective;
 
     @Option(names = "--reference", description = "reference model (default: frozen copy of the starting policy)") String reference;
@@ -50,7 +52,8 @@ public final class TrainCommand implements Callable<Integer> {
         own.put("estimator", estimator);
         TrainConfig c = options.resolve(new TrainConfig(), own);
         var log = (java.util.function.Consumer<String>) msg -> System.err.println("align4j train: " + msg);
-        TrainingOptions.report("train", OnlineTrainer.isOnline(c.objective) ? OnlineTrainer.run(c, log) : PreferenceTrainer.run(c, log));
+        TrainingOptions.report("train", OnlineTrainer.isOnline(c.objective) ? OnlineTrainer.run(c, log)
+                : Kto.NAME.equals(c.objective) ? KtoTrainer.run(c, log) : PreferenceTrainer.run(c, log));
         return 0;
     }
 }

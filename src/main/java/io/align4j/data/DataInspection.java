@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The report of {@code align4j data inspect}: detected format, example and problem counts, and
+ * The report of {@code align4j data inspect}: detected format, example and problem counts (pairs a
+ * {@link PairFilter} left out among them), how many kept pairs have an empty response, and
  * with a tokenizer the token-length histograms (prompt, chosen, rejected, before any limit), the
  * truncation, drop and boundary-merge counts at the given limits, and three examples rendered
  * with the prompt/response boundary marked {@value #BOUNDARY}.
@@ -27,16 +28,24 @@ public final class DataInspection {
      * larger than memory can be inspected.
      */
     public static String report(Path file, PreferenceFormat format, OnError onError, TextTokenizer tokenizer, TokenLimits limits) {
+        return report(file, format, onError, PairFilter.ALL, tokenizer, limits);
+    }
+
+    /** The report on the pairs of {@code file} that {@code filter} keeps. */
+    public static String report(Path file, PreferenceFormat format, OnError onError, PairFilter filter, TextTokenizer tokenizer,
+            TokenLimits limits) {
         ChatTemplate template = tokenizer == null ? ChatTemplate.PLAIN : ChatTemplate.forTokenizer(tokenizer);
         PairTokenizer unlimited = tokenizer == null ? null : new PairTokenizer(tokenizer, template, TokenLimits.NONE);
         PairTokenizer limited = tokenizer == null ? null : new PairTokenizer(tokenizer, template, limits);
         IntList prompt = new IntList(), chosen = new IntList(), rejected = new IntList();
         List<PreferenceExample> shownExamples = new ArrayList<>();
         List<TokenizedPair> shownPairs = new ArrayList<>();
-        long[] count = {0};
+        long[] count = {0}, emptyChosen = {0}, emptyRejected = {0};
         ProblemTally problems = new ProblemTally();
-        PreferenceFormat detected = PreferenceDatasets.stream(file, format, onError, problems, e -> {
+        PreferenceFormat detected = PreferenceDatasets.stream(file, format, onError, filter, problems, e -> {
             count[0]++;
+            if (e.chosenIsEmpty()) emptyChosen[0]++;
+            if (e.rejectedIsEmpty()) emptyRejected[0]++;
             if (tokenizer == null) {
                 if (shownExamples.size() < SHOWN) shownExamples.add(e);
                 return;
@@ -62,6 +71,8 @@ public final class DataInspection {
         }
         for (String message : problems.firstMessages()) out.append("\n  e.g. ").append(message);
         out.append('\n');
+        out.append("empty responses (kept; --drop-empty drops them): chosen ").append(emptyChosen[0]).append(", rejected ")
+                .append(emptyRejected[0]).append('\n');
         if (tokenizer != null && count[0] > 0) {
             out.append("token lengths (before limits; responses include EOS):\n");
             out.append(histogram("prompt", prompt.toArray())).append(histogram("chosen", chosen.toArray()))
@@ -93,12 +104,23 @@ public final class DataInspection {
                 c = t.chosen();
                 r = t.rejected();
             }
-            out.append("--- ").append(e.source()).append('\n');
-            out.append("chosen:   ").append(tail(p)).append(BOUNDARY).append(head(c)).append('\n');
-            out.append("rejected: ").append(tail(p)).append(BOUNDARY).append(head(r)).append('\n');
+            out.append("--- ").append(e.source()).append(annotations(e.annotations())).append('\n');
+            out.append("chosen:   ").append(ends(p)).append(BOUNDARY).append(head(c)).append('\n');
+            out.append("rejected: ").append(ends(p)).append(BOUNDARY).append(head(r)).append('\n');
         }
         return out.toString();
     }
+
+    /** {@code  (split train, confidence 7, scores 8.5 / 3)}, or nothing when the pair has no annotations. */
+    private static String annotations(PairAnnotations a) {
+        List<String> parts = new ArrayList<>();
+        if (a.split() != null) parts.add("split " + a.split());
+        if (a.confidence() != null) parts.add("confidence " + number(a.confidence()));
+        if (a.scoreGap() != null) parts.add("scores " + number(a.scoreChosen()) + " / " + number(a.scoreRejected()));
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+    }
+
+    private static String number(double v) { return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v); }
 
     /** A growable int array: three ints an example instead of the example's text. */
     private static final class IntList {
@@ -113,7 +135,11 @@ public final class DataInspection {
         int[] toArray() { return Arrays.copyOf(values, size); }
     }
 
-    private static String tail(String s) { return s.length() <= EXCERPT ? s : "…" + s.substring(s.length() - EXCERPT); }
+    /** A long prompt's start and end: where it begins (a summarisation prompt's subreddit and title) and the boundary. */
+    private static String ends(String s) {
+        int half = EXCERPT / 2;
+        return s.length() <= EXCERPT ? s : s.substring(0, half) + " … " + s.substring(s.length() - half);
+    }
 
     private static String head(String s) { return s.length() <= EXCERPT ? s : s.substring(0, EXCERPT) + "…"; }
 

@@ -8,7 +8,9 @@ import java.util.function.Consumer;
 
 /**
  * Reads preference data in every {@link PreferenceFormat}, streaming, and checks each record:
- * required fields present, of the right type and not empty, chosen different from rejected.
+ * required fields present and of the right type, prompts not empty, chosen different from
+ * rejected. A response may be empty (an answer of nothing is still an answer); a
+ * {@link PairFilter} can drop such pairs, or select a split or a minimum score gap.
  */
 public final class PreferenceDatasets {
     /** Markers after which an assistant turn starts, tried when cutting an implicit prompt back to a turn. */
@@ -18,33 +20,45 @@ public final class PreferenceDatasets {
 
     private PreferenceDatasets() {}
 
-    /** Reads all examples of {@code file} into memory. */
+    /** Reads all valid examples of {@code file} into memory. */
     public static DatasetRead<PreferenceExample> read(Path file, PreferenceFormat format, OnError onError) {
+        return read(file, format, onError, PairFilter.ALL);
+    }
+
+    /** Reads the examples of {@code file} that {@code filter} keeps into memory. */
+    public static DatasetRead<PreferenceExample> read(Path file, PreferenceFormat format, OnError onError, PairFilter filter) {
         List<PreferenceExample> examples = new ArrayList<>();
         ProblemTally problems = new ProblemTally();
-        PreferenceFormat detected = stream(file, format, onError, problems, examples::add);
+        PreferenceFormat detected = stream(file, format, onError, filter, problems, examples::add);
         return new DatasetRead<>(file, detected == null ? format.label() : detected.label(), examples,
                 problems.counts(), problems.firstMessages());
     }
 
     /**
-     * Streams the examples of {@code file} to {@code sink} without holding them; returns the
-     * format used (null if the file had no valid record to detect it from).
+     * Streams the examples of {@code file} that {@code filter} keeps to {@code sink} without
+     * holding them, counting those it leaves out in {@code problems}; returns the format used
+     * (null if the file had no valid record to detect it from).
      */
-    static PreferenceFormat stream(Path file, PreferenceFormat format, OnError onError, ProblemTally problems,
+    static PreferenceFormat stream(Path file, PreferenceFormat format, OnError onError, PairFilter filter, ProblemTally problems,
             Consumer<PreferenceExample> sink) {
         PreferenceFormat[] chosen = {format == PreferenceFormat.AUTO ? null : format};
         RecordReader.forEachJson(file, onError, problems, (record, where) -> {
             if (chosen[0] == null) {
                 PreferenceFormat detected = PreferenceFormat.detect(record);
                 if (detected == null) {
+                    boolean unpaired = record.has("completion") && record.has("label");
                     throw where.error(Problem.UNKNOWN_FORMAT, null, "keys " + fieldNames(record) + " fit no preference format"
                             + " (expected prompt/chosen/rejected, chosen/rejected, conversations/chosen/rejected,"
-                            + " or input/preferred_output/non_preferred_output)");
+                            + " input/preferred_output/non_preferred_output, info/summaries/choice,"
+                            + " or chosen/rejected/score_chosen/score_rejected)"
+                            + (unpaired ? "; unpaired prompt/completion/label data trains with --objective kto" : ""));
                 }
                 chosen[0] = detected;
             }
-            sink.accept(parse(record, chosen[0], where));
+            PreferenceExample example = parse(record, chosen[0], where);
+            RecordError leftOut = filter.reasonToLeaveOut(example, where);
+            if (leftOut == null) sink.accept(example);
+            else problems.count(leftOut);
         });
         return chosen[0];
     }
@@ -67,30 +81,38 @@ public final class PreferenceDatasets {
                 if (system != null && system.isTextual() && !system.asText().isBlank()) prompt.add(Message.system(system.asText()));
                 prompt.addAll(Fields.messages(record, "conversations", "conversations", where, false));
                 yield PreferenceExample.conversation(prompt,
-                        Fields.messages(record, "chosen", "chosen", where, true),
-                        Fields.messages(record, "rejected", "rejected", where, true), source);
+                        Fields.messages(record, "chosen", "chosen", where, false),
+                        Fields.messages(record, "rejected", "rejected", where, false), source);
             }
             case OPENAI -> {
-                JsonNode input = Fields.require(record, "input", "input", where);
-                if (!input.isObject()) throw where.error(Problem.WRONG_TYPE, "input", "expected an object, got " + Fields.typeName(input));
+                JsonNode input = Fields.object(record, "input", "input", where);
                 yield PreferenceExample.conversation(
                         Fields.messages(input, "messages", "input.messages", where, false),
-                        Fields.messages(record, "preferred_output", "preferred_output", where, true),
-                        Fields.messages(record, "non_preferred_output", "non_preferred_output", where, true), source);
+                        Fields.messages(record, "preferred_output", "preferred_output", where, false),
+                        Fields.messages(record, "non_preferred_output", "non_preferred_output", where, false), source);
             }
+            case SUMMARIZE_FROM_FEEDBACK -> SummarizeFromFeedback.parse(record, where, source);
+            case SCORED -> scored(record, where, source);
             case AUTO -> throw new IllegalArgumentException("AUTO is resolved before parsing");
         };
         boolean identical = example.isConversation()
                 ? example.chosenMessages().equals(example.rejectedMessages())
                 : example.chosen().equals(example.rejected());
         if (identical) {
-            throw where.error(Problem.IDENTICAL_RESPONSES, format == PreferenceFormat.OPENAI ? "non_preferred_output" : "rejected",
-                    "identical to the chosen response");
+            String field = switch (format) {
+                case OPENAI -> "non_preferred_output";
+                case SUMMARIZE_FROM_FEEDBACK -> "summaries";
+                default -> "rejected";
+            };
+            throw where.error(Problem.IDENTICAL_RESPONSES, field, "identical to the chosen response");
         }
         return example;
     }
 
-    /** prompt/chosen/rejected; if any of them is a message list, strings become one user (prompt) or assistant (response) turn. */
+    /**
+     * prompt/chosen/rejected; if any of them is a message list, strings become one user (prompt) or
+     * assistant (response) turn. The prompt must not be empty; the responses may be.
+     */
     private static PreferenceExample standard(JsonNode record, RecordLocation where, String source) {
         JsonNode prompt = Fields.require(record, "prompt", "prompt", where);
         JsonNode chosen = Fields.require(record, "chosen", "chosen", where);
@@ -99,13 +121,28 @@ public final class PreferenceDatasets {
             return PreferenceExample.conversation(
                     prompt.isTextual() ? List.of(Message.user(Fields.text(record, "prompt", "prompt", where)))
                             : Fields.messages(prompt, "prompt", where, false),
-                    chosen.isTextual() ? List.of(Message.assistant(Fields.text(record, "chosen", "chosen", where)))
-                            : Fields.messages(chosen, "chosen", where, true),
-                    rejected.isTextual() ? List.of(Message.assistant(Fields.text(record, "rejected", "rejected", where)))
-                            : Fields.messages(rejected, "rejected", where, true), source);
+                    chosen.isTextual() ? List.of(Message.assistant(Fields.string(record, "chosen", "chosen", where)))
+                            : Fields.messages(chosen, "chosen", where, false),
+                    rejected.isTextual() ? List.of(Message.assistant(Fields.string(record, "rejected", "rejected", where)))
+                            : Fields.messages(rejected, "rejected", where, false), source);
         }
         return PreferenceExample.text(Fields.text(record, "prompt", "prompt", where),
-                Fields.text(record, "chosen", "chosen", where), Fields.text(record, "rejected", "rejected", where), source);
+                Fields.string(record, "chosen", "chosen", where), Fields.string(record, "rejected", "rejected", where), source);
+    }
+
+    /**
+     * UltraFeedback's scored pairs: when {@code chosen} is a whole dialogue (its first turn is not
+     * the assistant's) the prompt is the dialogues' common leading turns, as in {@link #implicit};
+     * otherwise the responses follow {@code prompt}, as in {@link #standard}. Both scores are
+     * required numbers.
+     */
+    private static PreferenceExample scored(JsonNode record, RecordLocation where, String source) {
+        double scoreChosen = Fields.number(record, "score_chosen", "score_chosen", where);
+        double scoreRejected = Fields.number(record, "score_rejected", "score_rejected", where);
+        JsonNode chosen = Fields.require(record, "chosen", "chosen", where);
+        boolean wholeDialogue = chosen.isArray() && !chosen.isEmpty() && !"assistant".equals(chosen.get(0).path("role").asText());
+        PreferenceExample pair = wholeDialogue || !record.has("prompt") ? implicit(record, where, source) : standard(record, where, source);
+        return pair.withAnnotations(PairAnnotations.scores(scoreChosen, scoreRejected));
     }
 
     /**
@@ -113,7 +150,7 @@ public final class PreferenceDatasets {
      * turns. Texts: the prompt is their longest common prefix, cut back to the end of the last
      * assistant-turn marker inside it ({@code Assistant:}, {@code <|im_start|>assistant\n},
      * {@code [/INST]}, ...) when there is one, else to a word boundary so neither response starts
-     * mid-word.
+     * mid-word. A response may be empty (hh-rlhf's dialogues where the assistant said nothing).
      */
     private static PreferenceExample implicit(JsonNode record, RecordLocation where, String source) {
         JsonNode chosen = Fields.require(record, "chosen", "chosen", where);
@@ -127,8 +164,6 @@ public final class PreferenceDatasets {
             if (k == 0) throw where.error(Problem.NO_COMMON_PROMPT, "chosen", "chosen and rejected share no leading turn to use as the prompt");
             if (k == c.size()) throw where.error(Problem.EMPTY_FIELD, "chosen", "no turns after the common prompt");
             if (k == r.size()) throw where.error(Problem.EMPTY_FIELD, "rejected", "no turns after the common prompt");
-            checkResponse(c.subList(k, c.size()), "chosen", where);
-            checkResponse(r.subList(k, r.size()), "rejected", where);
             return PreferenceExample.conversation(c.subList(0, k), c.subList(k, c.size()), r.subList(k, r.size()), source);
         }
         String c = Fields.text(record, "chosen", "chosen", where);
@@ -136,13 +171,7 @@ public final class PreferenceDatasets {
         if (c.equals(r)) throw where.error(Problem.IDENTICAL_RESPONSES, "rejected", "identical to the chosen text");
         int k = implicitPromptLength(c, r);
         if (k == 0) throw where.error(Problem.NO_COMMON_PROMPT, "chosen", "chosen and rejected have no common start to use as the prompt");
-        if (c.substring(k).isBlank()) throw where.error(Problem.EMPTY_FIELD, "chosen", "nothing after the common prompt");
-        if (r.substring(k).isBlank()) throw where.error(Problem.EMPTY_FIELD, "rejected", "nothing after the common prompt");
         return PreferenceExample.text(c.substring(0, k), c.substring(k), r.substring(k), source);
-    }
-
-    private static void checkResponse(List<Message> turns, String field, RecordLocation where) {
-        if (turns.stream().allMatch(m -> m.content().isBlank())) throw where.error(Problem.EMPTY_FIELD, field, "the response turns are empty");
     }
 
     /** Length of the implicit prompt of two texts (see {@link #implicit}). */

@@ -10,8 +10,12 @@ import java.util.Objects;
  * strings null), rendered to text by the model's {@link ChatTemplate}; {@link #isConversation}
  * tells which.
  *
- * @param source where it was read, e.g. {@code prefs.jsonl line 12} (not part of its identity for
- *               the train/eval split)
+ * A response may be empty ({@link #hasEmptyResponse}).
+ *
+ * @param source      where it was read, e.g. {@code prefs.jsonl line 12} (not part of its identity
+ *                    for the train/eval split)
+ * @param annotations split, confidence and scores when the layout carries them (not part of its
+ *                    identity either)
  */
 public record PreferenceExample(
         String prompt,
@@ -20,9 +24,11 @@ public record PreferenceExample(
         List<Message> promptMessages,
         List<Message> chosenMessages,
         List<Message> rejectedMessages,
-        String source) {
+        String source,
+        PairAnnotations annotations) {
 
     public PreferenceExample {
+        Objects.requireNonNull(annotations, "annotations (PairAnnotations.NONE when there are none)");
         promptMessages = List.copyOf(promptMessages);
         chosenMessages = List.copyOf(chosenMessages);
         rejectedMessages = List.copyOf(rejectedMessages);
@@ -31,6 +37,12 @@ public record PreferenceExample(
         if (text == conversation) {
             throw new IllegalArgumentException("a preference example holds either three texts or chosen/rejected messages");
         }
+    }
+
+    /** An example without annotations. */
+    public PreferenceExample(String prompt, String chosen, String rejected, List<Message> promptMessages,
+            List<Message> chosenMessages, List<Message> rejectedMessages, String source) {
+        this(prompt, chosen, rejected, promptMessages, chosenMessages, rejectedMessages, source, PairAnnotations.NONE);
     }
 
     public static PreferenceExample text(String prompt, String chosen, String rejected, String source) {
@@ -42,7 +54,20 @@ public record PreferenceExample(
         return new PreferenceExample(null, null, null, prompt, chosen, rejected, source);
     }
 
+    public PreferenceExample withAnnotations(PairAnnotations annotations) {
+        return new PreferenceExample(prompt, chosen, rejected, promptMessages, chosenMessages, rejectedMessages, source, annotations);
+    }
+
     public boolean isConversation() { return prompt == null; }
+
+    /** Whether the chosen response is empty (blank text, or response turns that are all blank). */
+    public boolean chosenIsEmpty() { return isConversation() ? allBlank(chosenMessages) : chosen.isBlank(); }
+
+    public boolean rejectedIsEmpty() { return isConversation() ? allBlank(rejectedMessages) : rejected.isBlank(); }
+
+    public boolean hasEmptyResponse() { return chosenIsEmpty() || rejectedIsEmpty(); }
+
+    static boolean allBlank(List<Message> turns) { return turns.stream().allMatch(m -> m.content().isBlank()); }
 
     /**
      * The three texts the tokenizer sees. Text examples are returned as they are. A conversation

@@ -15,8 +15,13 @@ final class ProblemTally {
     /** Rethrows {@code error} under {@link OnError#FAIL}; counts it under {@link OnError#SKIP}. */
     void handle(RecordError error, OnError onError) {
         if (onError == OnError.FAIL) throw error;
-        counts.merge(error.problem(), 1, Integer::sum);
-        if (firstMessages.size() < KEPT_MESSAGES) firstMessages.add(error.getMessage());
+        count(error);
+    }
+
+    /** Counts a valid record that a filter left out: never an error, whatever {@code --on-error} says. */
+    void count(RecordError filteredOut) {
+        counts.merge(filteredOut.problem(), 1, Integer::sum);
+        if (firstMessages.size() < KEPT_MESSAGES) firstMessages.add(filteredOut.getMessage());
     }
 
     Map<Problem, Integer> counts() { return Map.copyOf(counts); }

@@ -81,6 +81,29 @@ final class RecordReader {
         }
     }
 
+    /**
+     * The first record of a JSONL or JSON-array file that parses as an object, or null when none
+     * does before the end or a syntax error that stops an array; for choosing a reader before
+     * the read that reports every problem.
+     */
+    static JsonNode firstRecord(Path file) {
+        JsonNode[] first = {null};
+        try {
+            forEachJson(file, OnError.SKIP, new ProblemTally(), (record, where) -> {
+                first[0] = record;
+                throw new FirstRecordSeen();
+            });
+        } catch (FirstRecordSeen | RecordError e) {
+            // the first record decided, or the array cannot be read past a syntax error
+        }
+        return first[0];
+    }
+
+    /** Ends a read after its first record, without a stack trace. */
+    private static final class FirstRecordSeen extends RuntimeException {
+        FirstRecordSeen() { super(null, null, false, false); }
+    }
+
     /** Calls {@code handler} for every blank-line-separated paragraph of a plain-text file. */
     static void forEachParagraph(Path file, OnError onError, ProblemTally problems, TextHandler handler) {
         try (InputStream in = open(file)) {

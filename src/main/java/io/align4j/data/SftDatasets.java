@@ -36,23 +36,36 @@ public final class SftDatasets {
         return new DatasetRead<>(file, format[0] == null ? "unknown" : format[0], examples, problems.counts(), problems.firstMessages());
     }
 
+    /**
+     * {@code {prompt, completion}}, strings or message lists (a string beside a list becomes one
+     * user or assistant turn). The prompt must not be empty; the completion may be only when
+     * {@code emptyCompletionAllowed} (unpaired preference data, where saying nothing can be the
+     * labelled answer; SFT would have nothing to train on).
+     */
+    static SftExample promptCompletion(JsonNode record, RecordLocation where, boolean emptyCompletionAllowed) {
+        String source = where.toString();
+        JsonNode prompt = Fields.require(record, "prompt", "prompt", where);
+        JsonNode completion = Fields.require(record, "completion", "completion", where);
+        if (prompt.isArray() || completion.isArray()) {
+            return SftExample.conversation(
+                    prompt.isTextual() ? List.of(Message.user(prompt.asText())) : Fields.messages(prompt, "prompt", where, false),
+                    completion.isTextual() ? List.of(Message.assistant(completionText(record, where, emptyCompletionAllowed)))
+                            : Fields.messages(completion, "completion", where, !emptyCompletionAllowed), source);
+        }
+        return SftExample.text(Fields.text(record, "prompt", "prompt", where), completionText(record, where, emptyCompletionAllowed), source);
+    }
+
+    private static String completionText(JsonNode record, RecordLocation where, boolean emptyAllowed) {
+        return emptyAllowed ? Fields.string(record, "completion", "completion", where) : Fields.text(record, "completion", "completion", where);
+    }
+
     private static SftExample parse(JsonNode record, String format, RecordLocation where) {
         String source = where.toString();
         switch (format) {
             case "text":
                 return SftExample.text("", Fields.text(record, "text", "text", where), source);
-            case "prompt-completion": {
-                JsonNode prompt = Fields.require(record, "prompt", "prompt", where);
-                JsonNode completion = Fields.require(record, "completion", "completion", where);
-                if (prompt.isArray() || completion.isArray()) {
-                    return SftExample.conversation(
-                            prompt.isTextual() ? List.of(Message.user(prompt.asText())) : Fields.messages(prompt, "prompt", where, false),
-                            completion.isTextual() ? List.of(Message.assistant(Fields.text(record, "completion", "completion", where)))
-                                    : Fields.messages(completion, "completion", where, true), source);
-                }
-                return SftExample.text(Fields.text(record, "prompt", "prompt", where),
-                        Fields.text(record, "completion", "completion", where), source);
-            }
+            case "prompt-completion":
+                return promptCompletion(record, where, false);
             default: {
                 List<Message> messages = Fields.messages(record, "messages", "messages", where, false);
                 int split = messages.size();

@@ -10,8 +10,9 @@ import java.util.TreeSet;
  * Pairwise objectives by name, as a trainer's config names them, with hyper-parameters that
  * override the defaults of each class. Keys: {@code beta}, {@code epsilon}, {@code gamma},
  * {@code gamma_margin}, {@code eta}, {@code margin}, {@code length_normalised},
- * {@code ratio_to_sampling}, {@code kl_as_shaping}; values are numbers or booleans (as YAML
- * gives them) or their text.
+ * {@code ratio_to_sampling}, {@code kl_as_shaping}, {@code desirable_weight},
+ * {@code undesirable_weight}; values are numbers or booleans (as YAML gives them) or their text.
+ * KTO, which trains on unpaired examples, is made by {@link #kto}.
  */
 public final class Objectives {
     private Objectives() {}
@@ -42,10 +43,21 @@ public final class Objectives {
             }
             case "rebel" -> new Rebel(p.num("eta", new Rebel().eta()));
             case "bt" -> new BradleyTerry(p.num("margin", new BradleyTerry().margin()));
-            default -> throw new UserError("unknown objective '" + name + "' (known: " + String.join(", ", NAMES) + ")");
+            default -> throw new UserError("unknown objective '" + name + "' (known: " + String.join(", ", NAMES)
+                    + "; on unpaired data: " + Kto.NAME + ")");
         };
         p.rejectUnused();
         return objective;
+    }
+
+    /** KTO with {@code beta}, {@code desirable_weight} and {@code undesirable_weight} overriding its defaults. */
+    public static Kto kto(Map<String, ?> params) {
+        Params p = new Params(Kto.NAME, params);
+        Kto d = new Kto();
+        Kto kto = new Kto(p.num("beta", d.beta()), p.num("desirable_weight", d.desirableWeight()),
+                p.num("undesirable_weight", d.undesirableWeight()));
+        p.rejectUnused();
+        return kto;
     }
 
     /** Reads hyper-parameters and remembers which were used, so that a misspelt key is an error. */

@@ -86,6 +86,15 @@ public final class PreferenceTask implements TrainingLoop.Task {
      */
     private PairLogProbs pairLogProbs(NDManager m, CausalLM model, List<TokenizedPair> pairs,
                                       ReferenceCache.Values ref, int[] refIndex) {
+        return pairLogProbs(m, model, reference, pairs, ref, refIndex, padId, concatenated);
+    }
+
+    /**
+     * The same for any task on pairs of sequences sharing a prompt: {@code reference} runs only
+     * when {@code ref} (the precomputed values, read at {@code refIndex}) is null.
+     */
+    static PairLogProbs pairLogProbs(NDManager m, CausalLM model, CausalLM reference, List<TokenizedPair> pairs,
+                                     ReferenceCache.Values ref, int[] refIndex, int padId, boolean concatenated) {
         int n = pairs.size();
         NDArray chosen, rejected;
         if (concatenated) {

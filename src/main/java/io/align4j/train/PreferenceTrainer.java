@@ -5,6 +5,7 @@ import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
 import io.align4j.data.EvalSplit;
 import io.align4j.data.OnError;
+import io.align4j.data.PairFilter;
 import io.align4j.data.PairTokenizer;
 import io.align4j.data.PreferenceDatasets;
 import io.align4j.data.PreferenceExample;
@@ -65,11 +66,12 @@ public final class PreferenceTrainer {
         OnError onError = OnError.parse(c.onError);
         PairTokenizer pairs = new PairTokenizer(tok, ChatTemplate.forTokenizer(tok),
                 new TokenLimits(c.maxLength, c.maxPromptLength, Truncation.parse(c.truncation)));
-        DatasetRead<PreferenceExample> read = PreferenceDatasets.read(Path.of(c.data), format, onError);
+        PairFilter filter = pairFilter(c);
+        DatasetRead<PreferenceExample> read = PreferenceDatasets.read(Path.of(c.data), format, onError, filter);
         log.accept(read.summary());
         if (c.evalData != null) {
             read.examples().forEach(e -> pairs.tokenize(e).ifPresent(train::add));
-            DatasetRead<PreferenceExample> heldOut = PreferenceDatasets.read(Path.of(c.evalData), format, onError);
+            DatasetRead<PreferenceExample> heldOut = PreferenceDatasets.read(Path.of(c.evalData), format, onError, filter);
             heldOut.examples().forEach(e -> pairs.tokenize(e).ifPresent(eval::add));
         } else {
             for (PreferenceExample e : read.examples())
@@ -78,7 +80,12 @@ public final class PreferenceTrainer {
         log.accept("tokenized: " + pairs.stats());
     }
 
-    private static ReferenceCache.Values referenceValues(TrainConfig c, CausalLM reference, NDManager manager,
+    /** The pairs the config's {@code drop_empty_responses}, {@code split} and {@code min_score_gap} keep. */
+    static PairFilter pairFilter(TrainConfig c) {
+        return new PairFilter(c.dropEmptyResponses, c.split, c.minScoreGap);
+    }
+
+    static ReferenceCache.Values referenceValues(TrainConfig c, CausalLM reference, NDManager manager,
                                                          List<TokenizedPair> pairs, int padId, Consumer<String> log)
             throws IOException {
         if (!c.useReferenceCache) return null; // the task runs the reference inside each step

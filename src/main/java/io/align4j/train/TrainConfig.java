@@ -12,8 +12,8 @@ import java.util.Map;
 public class TrainConfig {
     // what to train on
     /**
-     * Pairwise objective: dpo, cdpo, robust, hinge, ipo, simpo, pmle, mio; online: pd, rebel,
-     * rlhf, rkl; {@code sft} and {@code bt} for those trainers.
+     * Pairwise objective: dpo, cdpo, robust, hinge, ipo, simpo, pmle, mio; unpaired: kto; online:
+     * pd, rebel, rlhf, rkl; {@code sft} and {@code bt} for those trainers.
      */
     public String objective = "dpo";
     /** Model folder (Hugging Face) or llama2.c .bin; null = stories260K from the shared data. */
@@ -29,6 +29,12 @@ public class TrainConfig {
     public String format = "auto";
     /** fail (default) or skip malformed records. */
     public String onError = "fail";
+    /** Leave out pairs (or unpaired completions) whose response is empty; false (default) keeps them, an empty answer being a real one. */
+    public boolean dropEmptyResponses = false;
+    /** Train only on pairs of this split (summarize-from-feedback's {@code split}, e.g. {@code train}); null = all. */
+    public String split;
+    /** Train only on scored pairs with {@code score_chosen − score_rejected >= minScoreGap} (UltraFeedback); null = all. */
+    public Double minScoreGap;
     /** Output folder: config, metrics, checkpoints, final model. */
     public String output = "runs/train";
 
@@ -53,6 +59,10 @@ public class TrainConfig {
     public Boolean ratioToSampling;
     /** Preference distillation: β shapes the scores, R̂ − β(ln π_t − ln π_0), instead of an explicit KL term; null = off. */
     public Boolean klAsShaping;
+    /** KTO: weight λ_D of the desirable examples' losses; null = 1 (TRL's). */
+    public Double desirableWeight;
+    /** KTO: weight λ_U of the undesirable examples' losses; null = 1 (TRL's). */
+    public Double undesirableWeight;
 
     // online methods (pd, rebel, rlhf, rkl): each step samples from the current policy
     /** Prompt file of the online methods (prompt-only JSONL, or the prompts of a preference file). */
@@ -155,6 +165,8 @@ public class TrainConfig {
         if (lengthNormalised != null) p.put("length_normalised", lengthNormalised);
         if (ratioToSampling != null) p.put("ratio_to_sampling", ratioToSampling);
         if (klAsShaping != null) p.put("kl_as_shaping", klAsShaping);
+        if (desirableWeight != null) p.put("desirable_weight", desirableWeight);
+        if (undesirableWeight != null) p.put("undesirable_weight", undesirableWeight);
         return p;
     }
 }

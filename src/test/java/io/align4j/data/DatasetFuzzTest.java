@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DatasetFuzzTest {
     private static final List<String> KEYS = List.of("prompt", "chosen", "rejected", "conversations", "from", "value",
-            "role", "content", "input", "messages", "preferred_output", "non_preferred_output");
+            "role", "content", "input", "messages", "preferred_output", "non_preferred_output", "info", "post", "title",
+            "subreddit", "summaries", "text", "choice", "extra", "confidence", "split", "score_chosen", "score_rejected",
+            "completion", "label");
 
     private static final String STANDARD = """
             {"prompt": "What is 2+2?", "chosen": "It is 4.", "rejected": "It is 5."}
@@ -52,17 +54,23 @@ class DatasetFuzzTest {
             ]
             """;
 
+    private static final String SUMMARIZE = DatasetFormatsTest.SUMMARIZE_FROM_FEEDBACK;
+    private static final String SCORED = DatasetFormatsTest.SCORED;
+    private static final String UNPAIRED = DatasetFormatsTest.UNPAIRED;
+
     @TempDir Path dir;
 
     @Test
     void thousandCorruptionsEndInAParseOrANamedError() throws IOException {
         List<String[]> bases = List.of(new String[] {"standard.jsonl", STANDARD}, new String[] {"conv.jsonl", CONVERSATIONAL},
                 new String[] {"implicit.jsonl", IMPLICIT}, new String[] {"openai.jsonl", OPENAI},
-                new String[] {"sharegpt.json", SHAREGPT}, new String[] {"standard.jsonl.gz", STANDARD});
+                new String[] {"sharegpt.json", SHAREGPT}, new String[] {"standard.jsonl.gz", STANDARD},
+                new String[] {"comparisons.jsonl", SUMMARIZE}, new String[] {"comparisons.jsonl.gz", SUMMARIZE},
+                new String[] {"scored.jsonl", SCORED}, new String[] {"unpaired.jsonl", UNPAIRED}, new String[] {"unpaired.jsonl.gz", UNPAIRED});
         Random random = new Random(5L);
         int parsed = 0;
         int named = 0;
-        int cases = 1200;
+        int cases = 1980;
         for (int c = 0; c < cases; c++) {
             String[] base = bases.get(c % bases.size());
             byte[] corrupted = corrupt(base[1].getBytes(StandardCharsets.UTF_8), random);
@@ -70,15 +78,7 @@ class DatasetFuzzTest {
             Files.write(file, base[0].endsWith(".gz") ? gzip(corrupted) : corrupted);
             for (OnError onError : OnError.values()) {
                 try {
-                    DatasetRead<PreferenceExample> read = PreferenceDatasets.read(file, PreferenceFormat.AUTO, onError);
-                    for (PreferenceExample e : read.examples()) {
-                        if (e.isConversation()) {
-                            assertFalse(e.chosenMessages().equals(e.rejectedMessages()));
-                        } else {
-                            assertFalse(e.chosen().isBlank() || e.rejected().isBlank() || e.chosen().equals(e.rejected()));
-                        }
-                        assertTrue(e.source().startsWith(file + " line "), e.source());
-                    }
+                    DatasetRead<?> read = base[0].startsWith("unpaired") ? readUnpaired(file, onError) : readPairs(file, onError);
                     if (onError == OnError.FAIL) assertEquals(0, read.problemCount());
                     parsed++;
                 } catch (UserError e) {
@@ -93,6 +93,31 @@ class DatasetFuzzTest {
         assertEquals(2 * cases, parsed + named);
         // Both outcomes occur often: the corruptions are neither all harmless nor all fatal.
         assertTrue(parsed > cases / 4 && named > cases / 4, "parsed " + parsed + ", named errors " + named);
+    }
+
+    /** Every pair valid: a prompt, two different responses (possibly empty), its file and line. */
+    private static DatasetRead<PreferenceExample> readPairs(Path file, OnError onError) {
+        DatasetRead<PreferenceExample> read = PreferenceDatasets.read(file, PreferenceFormat.AUTO, onError);
+        for (PreferenceExample e : read.examples()) {
+            if (e.isConversation()) {
+                assertFalse(e.chosenMessages().equals(e.rejectedMessages()));
+            } else {
+                // An implicit prompt is the responses' common start, which may be only whitespace; explicit prompts are not blank.
+                assertFalse(e.prompt().isEmpty() || e.chosen().equals(e.rejected()), e.source() + ": " + e);
+            }
+            assertTrue(e.source().startsWith(file + " line "), e.source());
+        }
+        return read;
+    }
+
+    /** Every unpaired example valid: a non-empty prompt, a completion (possibly empty), its file and line. */
+    private static DatasetRead<UnpairedExample> readUnpaired(Path file, OnError onError) {
+        DatasetRead<UnpairedExample> read = UnpairedDatasets.read(file, onError, false);
+        for (UnpairedExample e : read.examples()) {
+            assertFalse(!e.example().isConversation() && e.example().prompt().isBlank(), e.source());
+            assertTrue(e.source().startsWith(file + " line "), e.source());
+        }
+        return read;
     }
 
     private static byte[] corrupt(byte[] bytes, Random random) {
@@ -131,7 +156,9 @@ class DatasetFuzzTest {
             }
             default: { // make chosen equal rejected
                 return text.replace("\"It is 4.\"", "\"It is 5.\"").replace("\"Goodbye!\"", "\"What?\"").replace("\"Hi!\"", "\"No.\"")
-                        .replace("\"Hello.\"", "\"Bye.\"").replace("Hello there", "Go away").getBytes(StandardCharsets.UTF_8);
+                        .replace("\"Hello.\"", "\"Bye.\"").replace("Hello there", "Go away")
+                        .replace(" cat hides under bed", " I have a cat").replace("\"content\": \"4\"", "\"content\": \"5\"")
+                        .replace("true}", "\"true\"}").getBytes(StandardCharsets.UTF_8);
             }
         }
     }

@@ -248,6 +248,67 @@ class ObjectivesTest {
         }
     }
 
+    /** Three unpaired examples: two desirable (log-ratios 1 and 2), one undesirable (−1); mismatched log-ratios 0.5, −1, 1. */
+    private static final double[] KTO_POLICY = {-10, -12, -9}, KTO_REFERENCE = {-11, -11, -11}, KTO_DESIRABLE = {1, 0, 1},
+            KTO_POLICY_MISMATCHED = {-12, -13, -10}, KTO_REFERENCE_MISMATCHED = {-12.5, -12, -11};
+
+    private static UnpairedLogProbs unpaired(NDManager m, double[] policy, double[] reference, double[] policyMismatched) {
+        return new UnpairedLogProbs(m.create(policy), m.create(reference), m.create(KTO_DESIRABLE), m.create(policyMismatched),
+                m.create(KTO_REFERENCE_MISMATCHED));
+    }
+
+    @Test
+    void ktoLossOfHandComputedValues() {
+        try (NDManager m = manager.newSubManager()) {
+            UnpairedLogProbs p = unpaired(m, KTO_POLICY, KTO_REFERENCE, KTO_POLICY_MISMATCHED);
+            // z_0 = (0.5 − 1 + 1)/3 = 1/6; losses 1 − σ(0.1(1 − 1/6)), 1 − σ(0.1(1/6 + 1)), 1 − σ(0.1(2 − 1/6)).
+            double z0 = 1.0 / 6;
+            double[] each = {1 - sigmoid(0.1 * (1 - z0)), 1 - sigmoid(0.1 * (z0 + 1)), 1 - sigmoid(0.1 * (2 - z0))};
+            assertEquals(0.479179, each[0], 1e-6);
+            assertEquals(0.470866, each[1], 1e-6);
+            assertEquals(0.454295, each[2], 1e-6);
+            ObjectiveOutput out = new Kto(0.1, 1, 1).loss(p);
+            assertEquals(0.468113, out.value("loss"), 1e-6);
+            assertEquals(z0, out.value("kl"), 1e-12);
+            assertEquals(0.15, out.value("rewards/chosen"), 1e-12);
+            assertEquals(-0.1, out.value("rewards/rejected"), 1e-12);
+            assertEquals(0.25, out.value("rewards/margins"), 1e-12);
+            assertEquals(2, out.value("count/chosen"), 0);
+            // λ_U = 1.5 weights the undesirable loss only.
+            assertEquals(0.546591, new Kto(0.1, 1, 1.5).loss(p).value("loss"), 1e-6);
+            assertEquals((each[0] + 1.5 * each[1] + each[2]) / 3, new Kto(0.1, 1, 1.5).loss(p).value("loss"), 1e-12);
+            // A negative mismatched mean (−7/6) is clamped: z_0 = 0.
+            UnpairedLogProbs negative = unpaired(m, KTO_POLICY, KTO_REFERENCE, new double[] {-13, -14, -12});
+            assertEquals(0, new Kto().referencePoint(negative).getDouble(), 0);
+            assertEquals(0.466736, new Kto().loss(negative).value("loss"), 1e-6);
+        }
+    }
+
+    @Test
+    void ktoHasTheGradientOfFiniteDifferencesAndNoneThroughTheReferencePoint() {
+        Kto kto = new Kto(0.3, 1.0, 1.33);
+        // z_0 is data to the gradient (TRL detaches it): the check varies the matched log-probs only.
+        GradientCheck.assertMatchesFiniteDifferences(manager, new double[][] {KTO_POLICY, KTO_REFERENCE},
+                x -> {
+                    NDManager m = x[0].getManager();
+                    return kto.loss(new UnpairedLogProbs(x[0], x[1], m.create(KTO_DESIRABLE), m.create(KTO_POLICY_MISMATCHED),
+                            m.create(KTO_REFERENCE_MISMATCHED))).loss();
+                }, "kto");
+        double[][] g = GradientCheck.autograd(manager, new double[][] {KTO_POLICY, KTO_POLICY_MISMATCHED},
+                x -> kto.loss(new UnpairedLogProbs(x[0], x[0].getManager().create(KTO_REFERENCE), x[0].getManager().create(KTO_DESIRABLE),
+                        x[1], x[0].getManager().create(KTO_REFERENCE_MISMATCHED))).loss());
+        for (double v : g[1]) assertEquals(0, v, 0, "no gradient through the mismatched pairs");
+        // Closed form: ∂L/∂ln π(y_i) = ∓ λ β σ(u)(1 − σ(u)) / B with u = β(r − z_0) (desirable) or β(z_0 − r).
+        double z0 = 1.0 / 6, beta = 0.3;
+        double[] r = {1, -1, 2};
+        for (int i = 0; i < 3; i++) {
+            boolean desirable = KTO_DESIRABLE[i] == 1;
+            double u = beta * (desirable ? r[i] - z0 : z0 - r[i]);
+            double expected = (desirable ? -1.0 : 1.33) * beta * sigmoid(u) * (1 - sigmoid(u)) / 3;
+            assertEquals(expected, g[0][i], 1e-12, "example " + i);
+        }
+    }
+
     @Test
     void registryCreatesByNameWithOverrides() {
         assertEquals(new Dpo(0.25), Objectives.create("dpo", Map.of("beta", 0.25)));
@@ -261,6 +322,10 @@ class ObjectivesTest {
         assertThrows(UserError.class, () -> Objectives.create("dpox", Map.of()));
         assertThrows(UserError.class, () -> Objectives.create("robust", Map.of("epsilon", 0.5)));
         assertThrows(UserError.class, () -> Objectives.create("mio", Map.of("beta", "high")));
+        assertEquals(new Kto(0.2, 1.0, 1.33), Objectives.kto(Map.of("beta", 0.2, "undesirable_weight", "1.33")));
+        assertEquals(new Kto(), Objectives.kto(Map.of()));
+        assertThrows(UserError.class, () -> Objectives.kto(Map.of("gamma", 0.1)));
+        assertTrue(assertThrows(UserError.class, () -> Objectives.create("kto", Map.of())).getMessage().contains("unpaired data: kto"));
     }
 
     private static double sigmoid(double z) { return 1 / (1 + Math.exp(-z)); }

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,16 +30,7 @@ class PreferenceTrainerTest {
     @BeforeEach
     void writeData() throws IOException {
         SharedData.require(DataPaths.STORIES260K_MODEL);
-        Random r = new Random(3);
-        String[] names = {"Tom", "Lily", "Sam", "Mia", "Ben", "Sue"}, things = {"ball", "kite", "cat", "tree", "cake", "boat"};
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            String n = names[r.nextInt(names.length)], t = things[r.nextInt(things.length)];
-            lines.add(String.format("{\"prompt\": \"Once upon a time, %s had a %s.\", \"chosen\": \" %s was happy and played with the %s.\", "
-                    + "\"rejected\": \" %s was sad because the %s was lost %d.\"}", n, t, n, t, n, t, i));
-        }
-        data = dir.resolve("prefs.jsonl");
-        Files.write(data, lines);
+        data = StoryPairs.write(dir);
     }
 
     TrainConfig config(String output) {
