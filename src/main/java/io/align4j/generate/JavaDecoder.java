@@ -147,20 +147,16 @@ public final class JavaDecoder {
      * SwiGLU, rotary on the whole head; biases allowed, and q/k/v or gate/up fused or not, so
      * Qwen2 and Phi-3 too) or GPT-2's (LayerNorm, tanh GELU, learned positions). Anything else
      * (a window shorter than the context, soft-capping, q/k norms, partial rotary, parallel
-     * residual, (1 + w) norms, ...) is refused, and the sampler decodes it on the engine.
+     * residual, (1 + w) norms, ...) is refused, and the sampler decodes it on the engine. Low-rank
+     * adapters are merged into the copied weights.
      */
     public static boolean supports(CausalLM model) {
         if (!(model instanceof Transformer t) || !supportsConfig(model.config())) return false;
-        List<Linear> layers = new ArrayList<>(List.of(t.weights().classifier()));
-        for (TransformerWeights.Block b : t.weights().blocks()) {
-            List<Linear> qkv = qkvLayers(b.attention().qkv());
-            if (qkv == null) return false;
-            layers.addAll(qkv);
-            layers.addAll(upLayers(b.mlp()));
-            layers.add(downLayer(b.mlp()));
-            layers.add(b.attention().output());
-        }
-        if (!layers.stream().allMatch(l -> l instanceof Linear.Dense)) return false;
+        for (TransformerWeights.Block b : t.weights().blocks())
+            if (qkvLayers(b.attention().qkv()) == null) return false;
+        List<Linear> layers = new ArrayList<>(t.weights().blockLinears());
+        layers.add(t.weights().classifier());
+        if (!layers.stream().allMatch(l -> l instanceof Linear.Dense || l instanceof Linear.LowRank)) return false;
         for (NDArray p : model.parameters().values())
             if (p.getDataType() != DataType.FLOAT32 || p.getDevice().getDeviceType() != Device.Type.CPU) return false;
         return true;
@@ -486,32 +482,53 @@ public final class JavaDecoder {
 
     /** The biases of layers placed side by side, or null when none has one. */
     private static float[] biases(List<Linear> layers) {
-        if (layers.stream().allMatch(l -> ((Linear.Dense) l).bias() == null)) return null;
+        if (layers.stream().allMatch(l -> l.bias() == null)) return null;
         int total = layers.stream().mapToInt(Linear::outFeatures).sum(), at = 0;
         float[] out = new float[total];
         for (Linear l : layers) {
-            NDArray b = ((Linear.Dense) l).bias();
-            if (b != null) System.arraycopy(b.toFloatArray(), 0, out, at, l.outFeatures());
+            if (l.bias() != null) System.arraycopy(l.bias().toFloatArray(), 0, out, at, l.outFeatures());
             at += l.outFeatures();
         }
         return out;
     }
 
     /**
-     * Dense layers' weights as [in][out], placed side by side: row k is the concatenation of
-     * row k of each (a weight stored [out][in] is transposed; GPT-2's [in][out] is taken as is).
+     * A layer's effective weight as [out][in] floats: a dense weight as stored (transposed when
+     * stored [in][out]), a low-rank adapted one merged here, {@code W + s·B·A}, so that decoding
+     * with adapters costs what decoding without them does.
      */
+    private static float[] outIn(Linear layer) {
+        int in = layer.inFeatures(), out = layer.outFeatures();
+        if (layer instanceof Linear.Dense dense) {
+            float[] w = dense.weight().toFloatArray();
+            if (!dense.storedInOut()) return w;
+            float[] t = new float[w.length];
+            for (int k = 0; k < in; k++)
+                for (int r = 0; r < out; r++) t[r * in + k] = w[k * out + r];
+            return t;
+        }
+        Linear.LowRank lora = (Linear.LowRank) layer;
+        float[] w = outIn(lora.base()), a = lora.a().toFloatArray(), b = lora.b().toFloatArray();
+        int rank = (int) lora.a().getShape().get(0);
+        for (int r = 0; r < out; r++)
+            for (int k = 0; k < in; k++) {
+                double update = 0;
+                for (int j = 0; j < rank; j++) update += (double) b[r * rank + j] * a[j * in + k];
+                w[r * in + k] += (float) (lora.scaling() * update);
+            }
+        return w;
+    }
+
+    /** Layers' effective weights as [in][out], placed side by side: row k is the concatenation of row k of each. */
     private static float[] transposedSideBySide(List<Linear> layers) {
         int in = layers.get(0).inFeatures(), total = layers.stream().mapToInt(Linear::outFeatures).sum();
         float[] out = new float[in * total];
         int column = 0;
         for (Linear layer : layers) {
-            Linear.Dense dense = (Linear.Dense) layer;
-            int rows = dense.outFeatures();
-            float[] w = dense.weight().toFloatArray();
+            int rows = layer.outFeatures();
+            float[] w = outIn(layer);
             for (int r = 0; r < rows; r++)
-                for (int k = 0; k < in; k++)
-                    out[k * total + column + r] = dense.storedInOut() ? w[k * rows + r] : w[r * in + k];
+                for (int k = 0; k < in; k++) out[k * total + column + r] = w[r * in + k];
             column += rows;
         }
         return out;

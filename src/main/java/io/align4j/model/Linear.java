@@ -19,6 +19,12 @@ public interface Linear {
 
     int outFeatures();
 
+    /** The effective weight as [out, in] (a new array unless stored so), for decoders and merging. */
+    NDArray outInWeight();
+
+    /** The bias [out], or null. */
+    NDArray bias();
+
     /**
      * A dense layer over parameter arrays.
      *
@@ -36,6 +42,34 @@ public interface Linear {
         }
 
         /** The weight as [out, in], whatever its storage (a new array when stored [in, out]). */
+        @Override
         public NDArray outInWeight() { return storedInOut ? weight.transpose() : weight; }
+    }
+
+    /**
+     * A frozen dense layer plus a low-rank update (LoRA, Hu et al. 2021, as PEFT implements it):
+     * {@code y = base(x) + s · B(A(dropout(x)))} with A [r, in], B [out, r] and s = α/r. Dropout
+     * acts only while gradients are recorded (training), drawing from the engine's generator,
+     * which the training loop seeds per step.
+     */
+    record LowRank(Dense base, NDArray a, NDArray b, double scaling, float dropout) implements Linear {
+        @Override public String module() { return base.module(); }
+        @Override public int inFeatures() { return base.inFeatures(); }
+        @Override public int outFeatures() { return base.outFeatures(); }
+        @Override public NDArray bias() { return base.bias(); }
+
+        @Override
+        public NDArray apply(NDArray x) {
+            NDArray input = dropout > 0 && ai.djl.pytorch.jni.JniUtils.isGradMode()
+                    ? ai.djl.nn.norm.Dropout.dropout(x, dropout, true).head() : x;
+            NDArray update = ai.djl.nn.core.Linear.linear(ai.djl.nn.core.Linear.linear(input, a).head(), b).head();
+            return base.apply(x).add(ScalarOps.mul(update, scaling));
+        }
+
+        /** {@code W + s·B·A} as [out, in]. */
+        @Override
+        public NDArray outInWeight() {
+            return base.outInWeight().add(ScalarOps.mul(b.matMul(a), scaling));
+        }
     }
 }

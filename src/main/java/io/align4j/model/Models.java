@@ -89,6 +89,16 @@ public final class Models {
         return create(model.config(), copy, manager);
     }
 
+    /**
+     * A model over {@code base}'s parameters (shared, not copied) whose block linear layers are
+     * {@code f} of the base's: the seam low-rank adapters use. The view owns a sub-manager of the
+     * base's for its own short-lived arrays; closing it leaves the base and its arrays open.
+     */
+    public static CausalLM withLinears(CausalLM base, java.util.function.UnaryOperator<Linear> f) {
+        Transformer t = (Transformer) base;
+        return new Transformer(base.config(), base.parameters(), t.weights().mapLinears(f), base.manager().newSubManager());
+    }
+
     /** Standard normal draw (Box–Muller) from a {@link SplittableRandom}, which lacks one. */
     private static double gaussian(SplittableRandom random) {
         double u = 1.0 - random.nextDouble();

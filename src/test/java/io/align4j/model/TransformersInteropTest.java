@@ -24,13 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ../shared/bench/make_env.sh} exists ({@code ALIGN4J_BENCH_PYTHON}, else
  * {@code ~/.cache/align4j-bench-env/bin/python}); skips with a message elsewhere.
  */
-class TransformersInteropTest {
+public class TransformersInteropTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
 
-    static Path benchPython() {
+    public static Path benchPython() {
         String configured = System.getenv("ALIGN4J_BENCH_PYTHON");
         Path python = configured != null ? Path.of(configured)
                 : Path.of(System.getProperty("user.home"), ".cache/align4j-bench-env/bin/python");

@@ -34,6 +34,9 @@ public interface Family {
     /** Binds tensors by name (and declares each one's shape) into the forward's typed fields. */
     TransformerWeights bind(ModelConfig c, Tensors t);
 
+    /** The layers PEFT adapts when no {@code target_modules} are given (its per-family defaults). */
+    default java.util.List<String> defaultLoraTargets() { return java.util.List.of("q_proj", "v_proj"); }
+
     /** A stored tensor name as this family's layout spells it (checkpoints saved from a base model lack a prefix). */
     default String canonicalName(String stored) { return stored; }
 

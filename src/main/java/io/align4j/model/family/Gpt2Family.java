@@ -25,6 +25,7 @@ final class Gpt2Family implements Family {
     private static final Pattern BUFFERS = Pattern.compile("transformer\\.h\\.\\d+\\.attn\\.(bias|masked_bias)");
 
     @Override public String modelType() { return "gpt2"; }
+    @Override public java.util.List<String> defaultLoraTargets() { return java.util.List.of("c_attn"); }
     @Override public String classPrefix() { return "GPT2"; }
     @Override public String causalLmClass() { return "GPT2LMHeadModel"; }
 

@@ -28,6 +28,7 @@ final class GptNeoxFamily implements Family {
             "gpt_neox\\.layers\\.\\d+\\.attention\\.(bias|masked_bias|rotary_emb\\.inv_freq)");
 
     @Override public String modelType() { return "gpt_neox"; }
+    @Override public java.util.List<String> defaultLoraTargets() { return java.util.List.of("query_key_value"); }
     @Override public String classPrefix() { return "GPTNeoX"; }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.Set;
  */
 final class Phi3Family extends LlamaStyleFamily {
     @Override public String modelType() { return "phi3"; }
+    @Override public java.util.List<String> defaultLoraTargets() { return java.util.List.of("qkv_proj"); }
     @Override public String classPrefix() { return "Phi3"; }
     @Override protected Set<Rope.Scaling.Type> ropeScalings() { return EnumSet.noneOf(Rope.Scaling.Type.class); }
     @Override protected String rotaryFractionKey() { return "partial_rotary_factor"; }
