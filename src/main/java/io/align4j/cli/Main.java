@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Align causal language models with preference data.",
         subcommands = {CommandLine.HelpCommand.class, GenerateCommand.class, ScoreCommand.class, ConvertCommand.class,
                 DataCommand.class, TrainCommand.class, SftCommand.class, RewardCommand.class, LabCommand.class,
-                TaskCommand.class, EvalCommand.class, BenchCommand.class, QuickstartCommand.class})
+                TaskCommand.class, EvalCommand.class, BenchCommand.class, QuickstartCommand.class, MergeCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

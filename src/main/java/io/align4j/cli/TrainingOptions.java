@@ -34,6 +34,11 @@ public final class TrainingOptions {
     @Option(names = "--seed") Long seed;
     @Option(names = "--resume", description = "continue from the newest complete checkpoint in the output folder") Boolean resume;
 
+    @Option(names = "--lora-r", description = "LoRA rank; 0 (default) trains every weight") Integer loraR;
+    @Option(names = "--lora-alpha", description = "LoRA alpha: updates are scaled by alpha/r (default 8)") Double loraAlpha;
+    @Option(names = "--lora-dropout", description = "dropout on adapted layers' inputs in training (default 0)") Double loraDropout;
+    @Option(names = "--lora-target", description = "layers to adapt, e.g. q_proj,v_proj or all-linear (default: PEFT's for the family)")
+    String loraTarget;
     @Option(names = "--set", description = "any other setting, e.g. --set warmup_steps=10 --set save_every=50")
     List<String> settings = List.of();
 
@@ -54,6 +59,10 @@ public final class TrainingOptions {
         flags.put("batch_size", batchSize);
         flags.put("seed", seed);
         flags.put("resume", resume);
+        flags.put("lora_r", loraR);
+        flags.put("lora_alpha", loraAlpha);
+        flags.put("lora_dropout", loraDropout);
+        flags.put("lora_target", loraTarget);
         flags.putAll(own);
         for (String s : settings) {
             int eq = s.indexOf('=');

@@ -66,18 +66,14 @@ public final class KtoTrainer {
             Tokenized eval = tokenize(evalExamples, c.batchSize, template, pairs);
             log.accept("tokenized: " + pairs.stats());
 
-            CausalLM reference = c.reference == null ? Models.frozenCopy(start.model(), manager)
-                    : ModelLoader.load(Path.of(c.reference), tokenizerPath, manager).model();
-            ReferenceCache.Values trainRef = PreferenceTrainer.referenceValues(c, reference, manager, train.sequences(), tok.padId(), log);
-            ReferenceCache.Values evalRef = PreferenceTrainer.referenceValues(c, reference, manager, eval.sequences(), tok.padId(), log);
-
-            CausalLM policy = RunStart.modelToTrain(RunStart.resumeFrom(c), start.model(), manager);
-            var trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(),
-                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath));
-            var task = new KtoTask(policy, reference, objective, train.sequences(), train.desirable(), trainRef,
+            RunStart.Policy policy = RunStart.policy(c, RunStart.resumeFrom(c), start.model(), modelPath, tokenizerPath,
+                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath), manager);
+            ReferenceCache.Values trainRef = PreferenceTrainer.referenceValues(c, policy.reference(), manager, train.sequences(), tok.padId(), log);
+            ReferenceCache.Values evalRef = PreferenceTrainer.referenceValues(c, policy.reference(), manager, eval.sequences(), tok.padId(), log);
+            var task = new KtoTask(policy.model(), policy.reference(), objective, train.sequences(), train.desirable(), trainRef,
                     eval.sequences(), eval.desirable(), evalRef, tok.padId(), c);
             log.accept(String.format("training kto on %d examples (%d held out)", train.sequences().size(), eval.sequences().size()));
-            return TrainingLoop.run(c, trainable, task, manager, log);
+            return TrainingLoop.run(c, policy.trainable(), task, manager, log);
         }
     }
 

@@ -44,18 +44,14 @@ public final class PreferenceTrainer {
             List<TokenizedPair> train = new ArrayList<>(), eval = new ArrayList<>();
             tokenizeSplit(c, tok, train, eval, log);
 
-            CausalLM reference = c.reference == null ? Models.frozenCopy(start.model(), manager)
-                    : ModelLoader.load(Path.of(c.reference), tokenizerPath, manager).model();
-            ReferenceCache.Values trainRef = referenceValues(c, reference, manager, train, tok.padId(), log);
-            ReferenceCache.Values evalRef = referenceValues(c, reference, manager, eval, tok.padId(), log);
-
-            CausalLM policy = RunStart.modelToTrain(RunStart.resumeFrom(c), start.model(), manager);
-            var trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(),
-                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath));
-            var task = new PreferenceTask(policy, reference, objective, train, trainRef, eval, evalRef,
+            RunStart.Policy policy = RunStart.policy(c, RunStart.resumeFrom(c), start.model(), modelPath, tokenizerPath,
+                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath), manager);
+            ReferenceCache.Values trainRef = referenceValues(c, policy.reference(), manager, train, tok.padId(), log);
+            ReferenceCache.Values evalRef = referenceValues(c, policy.reference(), manager, eval, tok.padId(), log);
+            var task = new PreferenceTask(policy.model(), policy.reference(), objective, train, trainRef, eval, evalRef,
                     tok.padId(), tok.stopIds(), c);
             log.accept(String.format("training %s on %d pairs (%d held out)", objective.name(), train.size(), eval.size()));
-            return TrainingLoop.run(c, trainable, task, manager, log);
+            return TrainingLoop.run(c, policy.trainable(), task, manager, log);
         }
     }
 

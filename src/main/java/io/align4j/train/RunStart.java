@@ -6,6 +6,13 @@ import io.align4j.model.CausalLM;
 import io.align4j.model.Models;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.LoadedWeights;
+import io.align4j.model.io.ModelLoader;
+import io.align4j.model.lora.LoraAdapters;
+import io.align4j.model.lora.LoraConfig;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import io.align4j.util.DataPaths;
 import io.align4j.util.UserError;
 import java.nio.file.Path;
@@ -34,6 +41,51 @@ final class RunStart {
     /** The newest complete checkpoint of the output folder when resuming. */
     static Optional<Path> resumeFrom(TrainConfig c) {
         return c.resume ? TrainingLoop.latestCheckpoint(Path.of(c.output), c.keepLast) : Optional.empty();
+    }
+
+    /**
+     * The model a run trains, the frozen reference it is measured against, and what the loop
+     * updates and checkpoints. Full fine-tuning copies the start as the reference and trains every
+     * weight; with {@code lora_r > 0} the start itself stays frozen as the reference (no copy),
+     * only adapters train, and checkpoints hold only them (PEFT's layout).
+     */
+    record Policy(CausalLM model, CausalLM reference, TrainingLoop.Trainable trainable) {}
+
+    /**
+     * The policy for {@code c}: from the checkpoint when resuming, else from {@code start}; the
+     * reference is {@code c.reference} when set. {@code modelPath} names the base in an adapter's
+     * {@code adapter_config.json}.
+     */
+    static Policy policy(TrainConfig c, Optional<Path> checkpoint, CausalLM start, Path modelPath, Path tokenizerPath,
+                         List<Path> tokenizerFiles, NDManager manager) {
+        return policy(c, checkpoint, start, modelPath, tokenizerPath, tokenizerFiles, manager, true);
+    }
+
+    /** As above; without {@code needsReference} (SFT) full fine-tuning makes no reference copy (the reference is null). */
+    static Policy policy(TrainConfig c, Optional<Path> checkpoint, CausalLM start, Path modelPath, Path tokenizerPath,
+                         List<Path> tokenizerFiles, NDManager manager, boolean needsReference) {
+        CausalLM reference = c.reference != null && needsReference
+                ? ModelLoader.load(Path.of(c.reference), tokenizerPath, manager).model() : null;
+        if (c.loraR <= 0) {
+            if (reference == null && needsReference) reference = Models.frozenCopy(start, manager);
+            CausalLM model = modelToTrain(checkpoint, start, manager);
+            return new Policy(model, reference, new TrainingLoop.Trainable(model.config(), model.parameters(), tokenizerFiles));
+        }
+        List<String> targets = c.loraTarget == null ? LoraAdapters.defaultTargets(start.config().family())
+                : Arrays.stream(c.loraTarget.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+        LoraAdapters adapters = checkpoint.isPresent() ? LoraAdapters.read(checkpoint.get(), start, manager)
+                : LoraAdapters.init(start, new LoraConfig(c.loraR, c.loraAlpha, c.loraDropout, targets), c.seed, manager);
+        String base = modelPath.toAbsolutePath().normalize().toString();
+        TrainingLoop.ModelWriter writer = (folder, t) -> {
+            Files.createDirectories(folder);
+            adapters.writeInto(folder, start, base);
+            for (Path tokenizer : t.tokenizerFiles())
+                Files.copy(tokenizer, folder.resolve(tokenizer.getFileName().toString().endsWith(".bin")
+                        ? HfCheckpoint.LLAMA2C_TOKENIZER : tokenizer.getFileName().toString()));
+        };
+        CausalLM model = adapters.applyTo(start);
+        return new Policy(model, reference != null ? reference : start,
+                new TrainingLoop.Trainable(model.config(), adapters.tensors(), tokenizerFiles, Map.of(), writer));
     }
 
     /** The model to train: the checkpoint's weights when resuming, else {@code start}. */

@@ -55,12 +55,11 @@ public final class SftTrainer {
             TextTokenizer tok = start.tokenizer();
             List<TokenizedSequence> train = new ArrayList<>(), eval = new ArrayList<>();
             tokenizeSplit(c, tok, train, eval, log);
-            CausalLM model = RunStart.modelToTrain(RunStart.resumeFrom(c), start.model(), manager);
-            var trainable = new TrainingLoop.Trainable(model.config(), model.parameters(),
-                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath));
+            RunStart.Policy policy = RunStart.policy(c, RunStart.resumeFrom(c), start.model(), modelPath, tokenizerPath,
+                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath), manager, false);
             log.accept(String.format("SFT on %d sequences of %d target tokens (%d held out)", train.size(),
                     train.stream().mapToLong(s -> s.completionIds().length).sum(), eval.size()));
-            return TrainingLoop.run(c, trainable, new SftTask(model, train, eval, tok.padId(), c.batchSize), manager, log);
+            return TrainingLoop.run(c, policy.trainable(), new SftTask(policy.model(), train, eval, tok.padId(), c.batchSize), manager, log);
         }
     }
 

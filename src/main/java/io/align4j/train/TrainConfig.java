@@ -137,6 +137,20 @@ public class TrainConfig {
     /** Chosen and rejected in one forward pass (false = two passes, for measuring the difference). */
     public boolean concatenatedForward = true;
 
+    // low-rank adaptation (PEFT's LoraConfig names and defaults)
+    /** LoRA rank r; 0 trains every weight (full fine-tuning). With r &gt; 0 only the adapters train and the frozen base is also the reference. */
+    public int loraR = 0;
+    /** LoRA α: the update B·A is scaled by α/r (PEFT's default 8). */
+    public double loraAlpha = 8;
+    /** Dropout on an adapted layer's input during training (0 = none). */
+    public double loraDropout = 0.0;
+    /**
+     * Layers to adapt, comma-separated module names as PEFT spells them ({@code q_proj,v_proj};
+     * {@code query_key_value} for GPT-NeoX, {@code qkv_proj} for Phi-3, {@code c_attn} for GPT-2;
+     * {@code all-linear} for every block layer); null = PEFT's default for the family.
+     */
+    public String loraTarget;
+
     // logging and checkpoints
     public int logEvery = 10;
     /** Held-out evaluation every N steps (0 = only at the end). */

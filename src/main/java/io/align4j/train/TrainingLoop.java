@@ -84,9 +84,19 @@ public final class TrainingLoop {
      * the model's.
      */
     public record Trainable(ModelConfig config, Map<String, NDArray> parameters, List<Path> tokenizerFiles,
-                            Map<String, NDArray> auxiliary) {
+                            Map<String, NDArray> auxiliary, ModelWriter writer) {
         public Trainable(ModelConfig config, Map<String, NDArray> parameters, List<Path> tokenizerFiles) {
             this(config, parameters, tokenizerFiles, Map.of());
+        }
+
+        public Trainable(ModelConfig config, Map<String, NDArray> parameters, List<Path> tokenizerFiles,
+                         Map<String, NDArray> auxiliary) {
+            this(config, parameters, tokenizerFiles, auxiliary, ModelWriter.FULL);
+        }
+
+        /** The same with other auxiliary parameters. */
+        public Trainable withAuxiliary(Map<String, NDArray> aux) {
+            return new Trainable(config, parameters, tokenizerFiles, aux, writer);
         }
 
         /** Model and auxiliary parameters together: what the optimiser updates. */
@@ -96,6 +106,16 @@ public final class TrainingLoop {
             all.putAll(auxiliary);
             return all;
         }
+    }
+
+    /** Writes the model part of a checkpoint into a folder that does not exist yet. */
+    @FunctionalInterface
+    public interface ModelWriter {
+        /** Every weight, in the Hugging Face layout. */
+        ModelWriter FULL = (folder, t) -> HfCheckpoint.write(folder, t.config(), t.parameters(), DataType.FLOAT32,
+                t.tokenizerFiles().toArray(Path[]::new));
+
+        void write(Path folder, Trainable t) throws IOException;
     }
 
     public record Result(long steps, Map<String, Double> lastMetrics, Map<String, Double> evalMetrics, Path output) {}
@@ -161,6 +181,8 @@ public final class TrainingLoop {
                         try (NDManager um = sm.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             for (int micro = 0; micro < config.gradientAccumulation; micro++) {
                                 int[] batch = order.slice(step * perStep + (long) micro * config.batchSize, config.batchSize);
+                                // the engine's generator (LoRA dropout) restarts from (seed, step, update, micro-batch), so a resumed run draws the same masks
+                                Engine.getInstance().setRandomSeed((int) (seed * 31 + update * 8191L + micro));
                                 ObjectiveOutput o = task.loss(um, batch, seed, update);
                                 Map<String, Double> values = o.values();
                                 double loss = values.get("loss");
@@ -211,10 +233,10 @@ public final class TrainingLoop {
         return new Result(step, last, evalMetrics, finalCheckpoint);
     }
 
-    /** Model (Hugging Face layout), optimiser moments and the step, in one checkpoint folder. */
+    /** Model (Hugging Face layout, or only its adapters), optimiser moments and the step, in one checkpoint folder. */
     static void writeCheckpoint(Path folder, Trainable t, AdamW adam, long step, TrainConfig config) throws IOException {
         Files.delete(folder); // the model writer creates the folder itself, atomically
-        HfCheckpoint.write(folder, t.config(), t.parameters(), DataType.FLOAT32, t.tokenizerFiles().toArray(Path[]::new));
+        t.writer().write(folder, t);
         Map<String, NDArray> moments = new LinkedHashMap<>();
         adam.firstMoments().forEach((k, v) -> moments.put("m." + k, v));
         adam.secondMoments().forEach((k, v) -> moments.put("v." + k, v));

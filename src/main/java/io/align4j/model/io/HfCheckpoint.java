@@ -370,7 +370,7 @@ public final class HfCheckpoint {
         else o.putNull(field);
     }
 
-    static JsonNode readJson(Path file) {
+    public static JsonNode readJson(Path file) {
         try {
             JsonNode root = JSON.readTree(file.toFile());
             if (root == null || !root.isObject()) throw new UserError(file + ": not a JSON object");

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.model.CausalLM;
 import io.align4j.model.Models;
+import io.align4j.model.lora.LoraAdapters;
 import io.align4j.tokenizer.IdsOnlyTokenizer;
 import io.align4j.tokenizer.TextTokenizer;
 import io.align4j.tokenizer.Tokenizers;
@@ -58,6 +59,8 @@ public final class ModelLoader {
             throw new UserError("model " + model + " does not exist. The stories260K model the examples use is "
                     + "stories260K.bin with tok512.bin in " + DataPaths.root().resolve("models/stories260K")
                     + " (set ALIGN4J_DATA to the folder holding models/, or pass --model and --tokenizer)");
+        if (Files.isRegularFile(model.resolve(LoraAdapters.CONFIG)) && !Files.exists(model.resolve(HfCheckpoint.CONFIG)))
+            return loadAdapted(model, tokenizer, manager, dtype);
         CausalLM lm;
         if (Files.isDirectory(model)) {
             LoadedWeights w = HfCheckpoint.read(model, manager, dtype);
@@ -80,6 +83,24 @@ public final class ModelLoader {
             lm.close();
             throw e;
         }
+    }
+
+    /**
+     * A LoRA adapter folder ({@code adapter_config.json}, as Align4j's LoRA runs and PEFT write it)
+     * on the base its {@code base_model_name_or_path} names (a path, absolute or relative to the
+     * adapter folder); the tokenizer is the adapter folder's when it holds one, else the base's.
+     */
+    private static LoadedModel loadAdapted(Path adapter, Path tokenizer, NDManager manager, DataType dtype) {
+        Path configFile = adapter.resolve(LoraAdapters.CONFIG);
+        String baseName = HfCheckpoint.readJson(configFile).path("base_model_name_or_path").asText("");
+        Path base = Path.of(baseName).isAbsolute() ? Path.of(baseName) : adapter.resolve(baseName);
+        if (baseName.isEmpty() || !Files.exists(base))
+            throw new UserError(configFile + ": base_model_name_or_path '" + baseName + "' is not a model on this machine; "
+                    + "merge it with: align4j merge --model BASE --adapter " + adapter + " --out DIR");
+        Path tok = tokenizer != null ? tokenizer : Tokenizers.hasTokenizer(adapter) ? adapter : null;
+        LoadedModel loaded = load(base, tok, manager, dtype);
+        LoraAdapters adapters = LoraAdapters.read(adapter, loaded.model(), manager);
+        return new LoadedModel(adapters.applyTo(loaded.model()), loaded.tokenizer());
     }
 
     /**
