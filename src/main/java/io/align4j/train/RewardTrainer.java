@@ -43,6 +43,9 @@ public final class RewardTrainer {
         BradleyTerry objective = (BradleyTerry) Objectives.create(OBJECTIVE, c.objectiveParams());
         double centering = c.centerRewardsCoefficient == null ? 0 : c.centerRewardsCoefficient;
         if (!(centering >= 0)) throw new UserError("center_rewards_coefficient must be >= 0, got " + centering);
+        if (c.loraR > 0)
+            throw new UserError("lora_r " + c.loraR + ": reward models train every weight for now (their score head would need "
+                    + "PEFT's modules_to_save); leave --lora-r out");
         RunStart.data(c);
         Path modelPath = RunStart.model(c), tokenizerPath = RunStart.tokenizer(c);
         try (NDManager manager = NDManager.newBaseManager();
