@@ -75,11 +75,15 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                     log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f model GFLOP/s = %.0f%% of peak (FLOPs counted as the reference script counts them); "
                                     + "%.1f GFLOP/s = %.0f%% of peak executed (the classifier runs on response positions only)",
                             pairs, Math.min(length, c.maxSeqLen()), seconds, tokensPerSecond, gflops, 100 * gflops / peak, executed, 100 * executed / peak));
+                    out.put("dpo_peak_rss_mib", ProcessMemory.peakResidentMiB());
+                    log.accept(String.format("peak RSS after the DPO steps: %.0f MiB", ProcessMemory.peakResidentMiB()));
                     if (leakSteps > 0) out.putAll(memoryGrowth(dpo, log));
                 }
             }
-            try (CausalLM frozen = load(manager, real)) {
-                out.putAll(sampling(frozen, log));
+            if (sampleTokens > 0) {
+                try (CausalLM frozen = load(manager, real)) {
+                    out.putAll(sampling(frozen, log));
+                }
             }
             out.put("peak_rss_mib", ProcessMemory.peakResidentMiB());
             log.accept(String.format("peak RSS: %.0f MiB", ProcessMemory.peakResidentMiB()));

@@ -31,7 +31,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "10", description = "timed runs; the median is reported (default: ${DEFAULT-VALUE})")
     int repeats;
 
-    @Option(names = "--sample-tokens", defaultValue = "511", description = "new tokens per row on the Java path (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sample-tokens", defaultValue = "511", description = "new tokens per row on the Java path; 0 skips sampling (default: ${DEFAULT-VALUE})")
     int sampleTokens;
 
     @Option(names = "--engine-sample-tokens", defaultValue = "32", description = "new tokens per row on the engine path (default: ${DEFAULT-VALUE})")
@@ -45,9 +45,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (pairs <= 0 || seqLen < 2 || warmup < 0 || repeats <= 0 || sampleTokens <= 0 || engineSampleTokens <= 0 || leakSteps < 0)
-            throw new UserError("--pairs, --repeats, --sample-tokens and --engine-sample-tokens must be positive, --seq-len at least 2, "
-                    + "--warmup and --leak-steps not negative");
+        if (pairs <= 0 || seqLen < 2 || warmup < 0 || repeats <= 0 || sampleTokens < 0 || engineSampleTokens <= 0 || leakSteps < 0)
+            throw new UserError("--pairs, --repeats and --engine-sample-tokens must be positive, --seq-len at least 2, "
+                    + "--warmup, --sample-tokens and --leak-steps not negative");
         Path stories = DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
         Map<String, Object> figures = new ModelBench(config, stories, pairs, seqLen, warmup, repeats, sampleTokens,
                 engineSampleTokens, leakSteps).run(System.out::println);
