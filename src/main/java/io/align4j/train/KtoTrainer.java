@@ -46,8 +46,7 @@ public final class KtoTrainer {
         RunStart.data(c);
         Path modelPath = RunStart.model(c);
         Path tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = NDManager.newBaseManager();
-             ModelLoader.LoadedModel start = ModelLoader.load(modelPath, tokenizerPath, manager)) {
+        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
             TextTokenizer tok = start.tokenizer();
             OnError onError = OnError.parse(c.onError);
             DatasetRead<UnpairedExample> read = UnpairedDatasets.read(Path.of(c.data), onError, c.dropEmptyResponses);

@@ -38,8 +38,7 @@ public final class PreferenceTrainer {
         RunStart.data(c);
         Path modelPath = RunStart.model(c);
         Path tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = NDManager.newBaseManager();
-             ModelLoader.LoadedModel start = ModelLoader.load(modelPath, tokenizerPath, manager)) {
+        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
             TextTokenizer tok = start.tokenizer();
             List<TokenizedPair> train = new ArrayList<>(), eval = new ArrayList<>();
             tokenizeSplit(c, tok, train, eval, log);

@@ -48,8 +48,7 @@ public final class RewardTrainer {
                     + "PEFT's modules_to_save); leave --lora-r out");
         RunStart.data(c);
         Path modelPath = RunStart.model(c), tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = NDManager.newBaseManager();
-             ModelLoader.LoadedModel start = ModelLoader.load(modelPath, tokenizerPath, manager)) {
+        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
             TextTokenizer tok = start.tokenizer();
             List<TokenizedPair> train = new ArrayList<>(), eval = new ArrayList<>();
             PreferenceTrainer.tokenizeSplit(c, tok, train, eval, log);

@@ -1,8 +1,8 @@
 package io.align4j.train;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.align4j.model.CausalLM;
+import io.align4j.model.Compute;
 import io.align4j.model.Models;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.LoadedWeights;
@@ -31,6 +31,18 @@ final class RunStart {
     static Path tokenizer(TrainConfig c) {
         return c.tokenizer == null ? null : Path.of(c.tokenizer);
     }
+
+    /** The run's root manager, on {@code device}. */
+    static NDManager manager(TrainConfig c) {
+        return compute(c).newManager();
+    }
+
+    /** The starting model ({@link #model}) and its tokenizer, in {@code dtype}. */
+    static ModelLoader.LoadedModel start(TrainConfig c, NDManager manager) {
+        return ModelLoader.load(model(c), tokenizer(c), manager, compute(c).dtype());
+    }
+
+    static Compute compute(TrainConfig c) { return Compute.parse(c.device, c.dtype); }
 
     /** The training data file, which every trainer needs. */
     static Path data(TrainConfig c) {
@@ -91,7 +103,7 @@ final class RunStart {
     /** The model to train: the checkpoint's weights when resuming, else {@code start}. */
     static CausalLM modelToTrain(Optional<Path> checkpoint, CausalLM start, NDManager manager) {
         if (checkpoint.isEmpty()) return start;
-        LoadedWeights w = HfCheckpoint.read(checkpoint.get(), manager, DataType.FLOAT32);
+        LoadedWeights w = HfCheckpoint.read(checkpoint.get(), manager, start.parameters().values().iterator().next().getDataType());
         return Models.create(w.config(), w.parameters(), manager);
     }
 }

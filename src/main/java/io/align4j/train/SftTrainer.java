@@ -50,8 +50,7 @@ public final class SftTrainer {
             throw new UserError("sft takes no objective hyper-parameters, got " + c.objectiveParams().keySet());
         RunStart.data(c);
         Path modelPath = RunStart.model(c), tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = NDManager.newBaseManager();
-             ModelLoader.LoadedModel start = ModelLoader.load(modelPath, tokenizerPath, manager)) {
+        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
             TextTokenizer tok = start.tokenizer();
             List<TokenizedSequence> train = new ArrayList<>(), eval = new ArrayList<>();
             tokenizeSplit(c, tok, train, eval, log);

@@ -137,6 +137,12 @@ public class TrainConfig {
     /** Chosen and rejected in one forward pass (false = two passes, for measuring the difference). */
     public boolean concatenatedForward = true;
 
+    // where and how precisely to compute
+    /** Device every tensor of the run lives on: cpu, or gpu / gpu:N with a CUDA libtorch on the class path (only cpu is tested). */
+    public String device = "cpu";
+    /** Floating-point type of the weights and the computation: float32 or float64 (checkpoints are written as float32). */
+    public String dtype = "float32";
+
     // low-rank adaptation (PEFT's LoraConfig names and defaults)
     /** LoRA rank r; 0 trains every weight (full fine-tuning). With r &gt; 0 only the adapters train and the frozen base is also the reference. */
     public int loraR = 0;
