@@ -3,7 +3,6 @@ package io.align4j.model.family;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.align4j.model.BlockFeatures;
-import io.align4j.model.Linear;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.TransformerWeights;
 import io.align4j.model.TransformerWeights.Attention;
@@ -87,6 +86,6 @@ final class Gpt2Family implements Family {
             blocks.add(new Block(ln1, attention, null, ln2, mlp, null));
         }
         var lnF = t.norm("transformer.ln_f", d, true);
-        return new TransformerWeights(wte, wpe, blocks, lnF, new Linear.Dense("lm_head", wte, null, false, c.dim(), c.vocabSize()));
+        return new TransformerWeights(wte, wpe, blocks, lnF, t.classifier(c, wte, "lm_head"));
     }
 }

@@ -2,7 +2,6 @@ package io.align4j.model.family;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.align4j.model.BlockFeatures;
-import io.align4j.model.Linear;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.Rope;
 import io.align4j.model.TransformerWeights;
@@ -95,9 +94,6 @@ final class GptNeoxFamily implements Family {
             blocks.add(new Block(attentionNorm, attention, null, mlpNorm, mlp, null));
         }
         Norm finalNorm = t.norm("gpt_neox.final_layer_norm", d, true);
-        Linear classifier = c.tiedEmbeddings()
-                ? new Linear.Dense("embed_out", embedding, null, false, c.dim(), c.vocabSize())
-                : t.dense("embed_out", c.vocabSize(), d, false);
-        return new TransformerWeights(embedding, null, blocks, finalNorm, classifier);
+        return new TransformerWeights(embedding, null, blocks, finalNorm, t.classifier(c, embedding, "embed_out"));
     }
 }

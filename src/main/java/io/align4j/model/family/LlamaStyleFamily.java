@@ -107,10 +107,7 @@ abstract class LlamaStyleFamily implements Family {
             blocks.add(new Block(attentionNorm, attention, attentionPostNorm, mlpNorm, mlp, mlpPostNorm));
         }
         Norm finalNorm = t.norm("model.norm", d, false);
-        Linear classifier = c.tiedEmbeddings()
-                ? new Linear.Dense("lm_head", embedding, null, false, c.dim(), c.vocabSize())
-                : t.dense("lm_head", c.vocabSize(), d, false);
-        return new TransformerWeights(embedding, null, blocks, finalNorm, classifier);
+        return new TransformerWeights(embedding, null, blocks, finalNorm, t.classifier(c, embedding, "lm_head"));
     }
 
     /** Separate {@code q_proj}, {@code k_proj}, {@code v_proj} under {@code prefix}. */

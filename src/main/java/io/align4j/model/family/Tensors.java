@@ -28,6 +28,15 @@ public abstract class Tensors {
         return new Linear.Dense(module, get(module + ".weight", in, out), get(module + ".bias", out), true, (int) in, (int) out);
     }
 
+    /**
+     * The classifier {@code module} [vocab, dim]: the token embedding itself when the config ties
+     * them (no tensor of its own), else {@code module.weight}.
+     */
+    public Linear classifier(io.align4j.model.ModelConfig c, NDArray embedding, String module) {
+        return c.tiedEmbeddings() ? new Linear.Dense(module, embedding, null, false, c.dim(), c.vocabSize())
+                : dense(module, c.vocabSize(), c.dim(), false);
+    }
+
     /** A norm {@code module.weight} [n], with {@code module.bias} [n] when {@code bias}. */
     public TransformerWeights.Norm norm(String module, long n, boolean bias) {
         return new TransformerWeights.Norm(get(module + ".weight", n), bias ? get(module + ".bias", n) : null);
