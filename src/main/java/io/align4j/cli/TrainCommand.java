@@ -4,6 +4,7 @@ import io.align4j.train.OnlineTrainer;
 import io.align4j.train.PreferenceTrainer;
 import io.align4j.train.TrainConfig;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,14 +13,15 @@ import picocli.CommandLine.Option;
 
 /** {@code align4j train}: offline pairwise preference training, or an online method. Parses and delegates. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a policy on preference pairs with a pairwise objective, or online (pd, rebel, rlhf, rkl):",
-                "sample from the current policy each step, score with --reward-model DIR or --reward gold, update.",
+        description = {"Train a policy on preference pairs with a pairwise objective, or online (pd, rebel, rlhf, rkl, grpo):",
+                "sample from the current policy each step, score with --reward-model DIR, --reward gold or the user's rewards",
+                "(--reward-class, --reward-regex, --reward-command; weighted by --reward-weights), update.",
                 "Settings come from the defaults, then --config FILE.yaml (snake_case keys), then the flags given."})
 public final class TrainCommand implements Callable<Integer> {
     @Mixin TrainingOptions options;
 
     @Option(names = "--objective", description = "offline: dpo, cdpo, robust, hinge, ipo, simpo, pmle or mio (default dpo); "
-            + "online: pd, rebel, rlhf or rkl")
+            + "online: pd, rebel, rlhf, rkl or grpo")
     String objective;
 
     @Option(names = "--reference", description = "reference model (default: frozen copy of the starting policy)") String reference;
@@ -32,6 +34,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--reward", description = "online methods: 'gold' scores samples with the tinystories-happy judge (oracle runs)")
     String reward;
     @Option(names = "--estimator", description = "rlhf and rkl: ppo (default; value head, GAE, clipping) or rloo") String estimator;
+    @Option(names = "--reward-class", description = "online methods: a Java reward (io.align4j.reward.RewardFunction) by registered name"
+            + " or class name on the class path (repeatable)") List<String> rewardClass;
+    @Option(names = "--reward-regex", description = "online methods: reward 1 when the completion matches this Java regex, else 0 (repeatable)")
+    List<String> rewardRegex;
+    @Option(names = "--reward-command", description = "online methods: an external scorer, started once: JSON lines {prompt, completion}"
+            + " on its stdin, one number per line on its stdout (repeatable)") List<String> rewardCommand;
+    @Option(names = "--reward-weights", split = ",", description = "weights of the rewards in the order reward model, classes, regexes,"
+            + " commands (default all 1)") List<Double> rewardWeights;
+    @Option(names = "--num-generations", description = "grpo (and rlhf, rkl): completions sampled per prompt (samples_per_prompt)")
+    Integer numGenerations;
+    @Option(names = "--loss-type", description = "grpo: grpo, dr_grpo or dapo (default dapo)") String lossType;
 
     @Override
     public Integer call() throws Exception {
@@ -48,6 +61,12 @@ public final class TrainCommand implements Callable<Integer> {
         own.put("prompts", prompts);
         own.put("reward_model", reward != null ? reward : rewardModel);
         own.put("estimator", estimator);
+        own.put("reward_class", rewardClass);
+        own.put("reward_regex", rewardRegex);
+        own.put("reward_command", rewardCommand);
+        own.put("reward_weights", rewardWeights);
+        own.put("samples_per_prompt", numGenerations);
+        own.put("loss_type", lossType);
         TrainConfig c = options.resolve(new TrainConfig(), own);
         var log = (java.util.function.Consumer<String>) msg -> System.err.println("align4j train: " + msg);
         TrainingOptions.report("train", OnlineTrainer.isOnline(c.objective) ? OnlineTrainer.run(c, log) : PreferenceTrainer.run(c, log));
