@@ -90,10 +90,7 @@ final class EvalCommand implements Callable<Integer> {
     Path perPrompt;
 
     @Option(names = "--reward-model", description = "pass@k reward: a reward-model folder, or 'gold' for the tinystories-happy judge") String rewardModel;
-    @Option(names = "--reward-class", description = "pass@k reward: a RewardFunction by registered name or class name (repeatable)") List<String> rewardClass;
-    @Option(names = "--reward-regex", description = "pass@k reward: 1 when the completion matches this regex (repeatable)") List<String> rewardRegex;
-    @Option(names = "--reward-command", description = "pass@k reward: an external scorer (JSON lines in, numbers out; repeatable)") List<String> rewardCommand;
-    @Option(names = "--reward-weights", split = ",", description = "pass@k reward: weights of the rewards above (default all 1)") List<Double> rewardWeights;
+    @picocli.CommandLine.Mixin RewardOptions rewards;
     @Option(names = "--reward-timeout", defaultValue = "60", description = "pass@k reward: seconds per batch or answer (default: ${DEFAULT-VALUE}).")
     double rewardTimeout;
 
@@ -141,8 +138,8 @@ final class EvalCommand implements Callable<Integer> {
         if (n < passAtK.stream().mapToInt(Integer::intValue).max().orElseThrow())
             throw new UserError("--samples " + n + " is below the largest k " + passAtK + ": the estimator needs n >= k");
         if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be >= 1, was " + maxNewTokens);
-        RewardSpec rewards = new RewardSpec(rewardModel, rewardClass, rewardRegex, rewardCommand, rewardWeights, rewardTimeout);
-        if (rewards.count() == 0) throw new UserError("--pass-at-k needs a reward: --reward-class, --reward-regex, --reward-command or --reward-model");
+        RewardSpec rewardSpec = rewards.spec(rewardModel, rewardTimeout);
+        if (rewardSpec.count() == 0) throw new UserError("--pass-at-k needs a reward: --reward-class, --reward-regex, --reward-command or --reward-model");
         EvalReport report = new EvalReport();
         List<String> perPromptLines = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -151,7 +148,7 @@ final class EvalCommand implements Callable<Integer> {
             for (PromptExample p : PromptDatasets.read(prompts, OnError.FAIL).examples())
                 ids.add(tok.encode(p.render(ChatTemplate.forTokenizer(tok)), true, false));
             if (ids.isEmpty()) throw new UserError("no prompts in " + prompts);
-            try (RewardSource reward = rewards.build(tok, manager)) {
+            try (RewardSource reward = rewardSpec.build(tok, manager)) {
                 for (String m : models) {
                     try (NDManager sub = manager.newSubManager();
                          ModelLoader.LoadedModel lm = ModelLoader.load(Path.of(m), tokenizer, sub)) {
@@ -176,7 +173,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         var o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "pass@k over %d prompts, n = %d samples of %d tokens each, success = reward >= %s (%s)%n", perPromptLines.size() / models.size(),
-                n, maxNewTokens, successThreshold, rewards.describe());
+                n, maxNewTokens, successThreshold, rewardSpec.describe());
         o.print(report.table());
         o.println("wrote " + out + (perPrompt != null ? " and " + perPrompt : ""));
         o.flush();

@@ -4,7 +4,6 @@ import io.align4j.train.OnlineTrainer;
 import io.align4j.train.PreferenceTrainer;
 import io.align4j.train.TrainConfig;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,14 +33,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--reward", description = "online methods: 'gold' scores samples with the tinystories-happy judge (oracle runs)")
     String reward;
     @Option(names = "--estimator", description = "rlhf and rkl: ppo (default; value head, GAE, clipping) or rloo") String estimator;
-    @Option(names = "--reward-class", description = "online methods: a Java reward (io.align4j.reward.RewardFunction) by registered name"
-            + " or class name on the class path (repeatable)") List<String> rewardClass;
-    @Option(names = "--reward-regex", description = "online methods: reward 1 when the completion matches this Java regex, else 0 (repeatable)")
-    List<String> rewardRegex;
-    @Option(names = "--reward-command", description = "online methods: an external scorer, started once: JSON lines {prompt, completion}"
-            + " on its stdin, one number per line on its stdout (repeatable)") List<String> rewardCommand;
-    @Option(names = "--reward-weights", split = ",", description = "weights of the rewards in the order reward model, classes, regexes,"
-            + " commands (default all 1)") List<Double> rewardWeights;
+    @Mixin RewardOptions rewards;
     @Option(names = "--num-generations", description = "grpo (and rlhf, rkl): completions sampled per prompt (samples_per_prompt)")
     Integer numGenerations;
     @Option(names = "--loss-type", description = "grpo: grpo, dr_grpo or dapo (default dapo)") String lossType;
@@ -61,10 +53,7 @@ public final class TrainCommand implements Callable<Integer> {
         own.put("prompts", prompts);
         own.put("reward_model", reward != null ? reward : rewardModel);
         own.put("estimator", estimator);
-        own.put("reward_class", rewardClass);
-        own.put("reward_regex", rewardRegex);
-        own.put("reward_command", rewardCommand);
-        own.put("reward_weights", rewardWeights);
+        rewards.putInto(own);
         own.put("samples_per_prompt", numGenerations);
         own.put("loss_type", lossType);
         TrainConfig c = options.resolve(new TrainConfig(), own);

@@ -9,12 +9,10 @@ import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.SafeTensors;
 import io.align4j.reward.RewardFunction;
 import io.align4j.testing.CliRun;
-import io.align4j.testing.SharedData;
 import io.align4j.util.DataPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,30 +26,14 @@ class GrpoTrainerTest {
 
     @BeforeEach
     void writePrompts() throws IOException {
-        SharedData.require(DataPaths.STORIES260K_MODEL);
-        List<String> lines = new ArrayList<>();
-        for (String o : OnlineTrainerTest.OPENINGS) lines.add("{\"prompt\": \"" + o + "\"}");
-        prompts = dir.resolve("prompts.jsonl");
-        Files.write(prompts, lines);
+        prompts = OnlineTrainerTest.writeOpenings(dir);
     }
 
+    /** GRPO's small run: 4 completions per prompt, a regex reward. */
     TrainConfig config(String output) {
-        TrainConfig c = new TrainConfig();
-        c.objective = "grpo";
-        c.prompts = prompts.toString();
+        TrainConfig c = OnlineTrainerTest.smallOnlineRun("grpo", prompts, dir.resolve(output));
         c.rewardRegex = List.of("\\bthe\\b");
-        c.output = dir.resolve(output).toString();
-        c.evalFraction = 0;
-        c.batchSize = 4;
         c.samplesPerPrompt = 4;
-        c.maxNewTokens = 12;
-        c.fixedLength = true;
-        c.innerEpochs = 2;
-        c.miniBatches = 2;
-        c.maxSteps = 4;
-        c.learningRate = 3e-3;
-        c.schedule = "constant";
-        c.logEvery = 1;
         return c;
     }
 
@@ -135,8 +117,8 @@ class GrpoTrainerTest {
         assertTrue(refillRounds > 0, "some step refilled dropped groups: " + rows);
         Path a = dir.resolve("straight/checkpoint-4"), b = dir.resolve("halves/checkpoint-4");
         try (NDManager m = NDManager.newBaseManager()) {
-            assertTensorsEqual(HfCheckpoint.read(a, m, DataType.FLOAT32).parameters(), HfCheckpoint.read(b, m, DataType.FLOAT32).parameters());
-            assertTensorsEqual(SafeTensors.read(a.resolve(TrainingLoop.OPTIMIZER_STATE), m),
+            OnlineTrainerTest.assertTensorsEqual(HfCheckpoint.read(a, m, DataType.FLOAT32).parameters(), HfCheckpoint.read(b, m, DataType.FLOAT32).parameters());
+            OnlineTrainerTest.assertTensorsEqual(SafeTensors.read(a.resolve(TrainingLoop.OPTIMIZER_STATE), m),
                     SafeTensors.read(b.resolve(TrainingLoop.OPTIMIZER_STATE), m));
         }
     }
@@ -227,10 +209,5 @@ class GrpoTrainerTest {
     private static String lastLine(String text) {
         String[] lines = text.strip().split("\n");
         return lines[lines.length - 1];
-    }
-
-    private static void assertTensorsEqual(Map<String, NDArray> x, Map<String, NDArray> y) {
-        assertEquals(x.keySet(), y.keySet());
-        for (String k : x.keySet()) assertArrayEquals(x.get(k).toFloatArray(), y.get(k).toFloatArray(), 0f, k);
     }
 }
