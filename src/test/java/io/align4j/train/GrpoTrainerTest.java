@@ -97,6 +97,34 @@ class GrpoTrainerTest {
         }
     }
 
+    /**
+     * At a rollout's first update π_θ is the sampling policy and the reference: the training
+     * forward's response log-probs agree with the sampler's (no token clipped, the ratio's
+     * deviation only float32 round-off) and with the reference's (k3 KL ~ 0).
+     */
+    @Test
+    void firstUpdateSeesTheSamplingPolicy() {
+        try (NDManager manager = NDManager.newBaseManager();
+             var start = io.align4j.model.io.ModelLoader.load(DataPaths.root().resolve(DataPaths.STORIES260K_MODEL), null, manager)) {
+            var tok = start.tokenizer();
+            List<int[]> promptIds = OnlineTrainerTest.promptIds(tok);
+            TrainConfig c = config("unused");
+            c.beta = 0.1;
+            c.miniBatches = 1;
+            var policy = io.align4j.model.Models.trainable(start.model());
+            GrpoTask task = new GrpoTask(policy, io.align4j.model.Models.frozenCopy(policy, manager), RewardSource.gold(tok),
+                    OnlineTrainer.grpo(c), promptIds, List.of(), tok.padId(), new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
+            try (NDManager m = manager.newSubManager()) {
+                int[] all = java.util.stream.IntStream.range(0, promptIds.size()).toArray();
+                task.beginStep(m, all, 5);
+                var first = task.loss(m, all, 5, 0);
+                assertEquals(0.0, first.value("clip_ratio/region_mean"));
+                assertTrue(Math.abs(first.value("kl")) < 1e-6, "kl = " + first.value("kl"));
+                assertTrue(first.value("entropy") > 0.5 && first.value("entropy") < 6.3, "entropy = " + first.value("entropy"));
+            }
+        }
+    }
+
     /** 4 steps straight and 2 + resume + 2 with dynamic sampling refilling groups: weights, moments and metrics identical. */
     @Test
     void resumeIsBitwiseExactWithDynamicSampling() throws IOException {

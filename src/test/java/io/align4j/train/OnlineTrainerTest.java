@@ -148,8 +148,7 @@ class OnlineTrainerTest {
         try (NDManager manager = NDManager.newBaseManager();
              ModelLoader.LoadedModel start = ModelLoader.load(DataPaths.root().resolve(DataPaths.STORIES260K_MODEL), null, manager)) {
             TextTokenizer tok = start.tokenizer();
-            List<int[]> promptIds = new ArrayList<>();
-            for (String o : OPENINGS) promptIds.add(tok.encode(o, true, false));
+            List<int[]> promptIds = promptIds(tok);
             TrainConfig c = config("rlhf", "unused");
             c.maxNewTokens = 24;
             c.miniBatches = 1;
@@ -171,6 +170,13 @@ class OnlineTrainerTest {
                 assertTrue(Double.isFinite(first.value("loss/value")) && first.value("loss/value") > 0);
             }
         }
+    }
+
+    /** The openings' ids (BOS first). */
+    static List<int[]> promptIds(TextTokenizer tok) {
+        List<int[]> ids = new ArrayList<>();
+        for (String o : OPENINGS) ids.add(tok.encode(o, true, false));
+        return ids;
     }
 
     @Test
