@@ -172,9 +172,16 @@ public final class GrpoTask extends OnlineTask {
         }
         NDArray logits = policy.classifier(hidden.reshape(b * t, dim).get(m.create(columns)));
         NDArray logSoftmax = logits.logSoftmax(-1);
+        // [B·width, vocab] arrays live until the update's manager closes, after the backward pass, unless
+        // closed: the backward of log-softmax needs its output only, and the entropy's terms are reduced at once
+        logits.close();
         NDArray tokenLogProbs = logSoftmax.gather(m.create(targets, new Shape(b * width, 1)), -1).reshape(b, width);
         NDArray detached = logSoftmax.stopGradient();
-        NDArray entropy = detached.exp().mul(detached).sum(new int[] {-1}).neg().reshape(b, width);
+        NDArray p = detached.exp(), pLogP = p.mul(detached);
+        NDArray entropy = pLogP.sum(new int[] {-1}).neg().reshape(b, width);
+        pLogP.close();
+        p.close();
+        detached.close();
         return new ResponseLogProbs(tokenLogProbs, entropy);
     }
 }
