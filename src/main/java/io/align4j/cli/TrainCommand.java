@@ -14,14 +14,15 @@ import picocli.CommandLine.Option;
 
 /** {@code align4j train}: offline pairwise preference training, or an online method. Parses and delegates. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a policy on preference pairs with a pairwise objective, or online (pd, rebel, rlhf, rkl):",
-                "sample from the current policy each step, score with --reward-model DIR or --reward gold, update.",
+        description = {"Train a policy on preference pairs with a pairwise objective, or online (pd, rebel, rlhf, rkl, grpo):",
+                "sample from the current policy each step, score with --reward-model DIR, --reward gold or the user's rewards",
+                "(--reward-class, --reward-regex, --reward-command; weighted by --reward-weights), update.",
                 "Settings come from the defaults, then --config FILE.yaml (snake_case keys), then the flags given."})
 public final class TrainCommand implements Callable<Integer> {
     @Mixin TrainingOptions options;
 
     @Option(names = "--objective", description = "offline: dpo, cdpo, robust, hinge, ipo, simpo, pmle or mio (default dpo); "
-            + "unpaired ({prompt, completion, label} or any preference file, unpaired): kto; online: pd, rebel, rlhf or rkl")
+            + "unpaired ({prompt, completion, label} or any preference file, unpaired): kto; online: pd, rebel, rlhf, rkl or grpo")
     String objective;
 
     @Option(names = "--reference", description = "reference model (default: frozen copy of the starting policy)") String reference;
@@ -34,6 +35,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--reward", description = "online methods: 'gold' scores samples with the tinystories-happy judge (oracle runs)")
     String reward;
     @Option(names = "--estimator", description = "rlhf and rkl: ppo (default; value head, GAE, clipping) or rloo") String estimator;
+    @Mixin RewardOptions rewards;
+    @Option(names = "--num-generations", description = "grpo (and rlhf, rkl): completions sampled per prompt (samples_per_prompt)")
+    Integer numGenerations;
+    @Option(names = "--loss-type", description = "grpo: grpo, dr_grpo or dapo (default dapo)") String lossType;
 
     @Override
     public Integer call() throws Exception {
@@ -50,6 +55,9 @@ public final class TrainCommand implements Callable<Integer> {
         own.put("prompts", prompts);
         own.put("reward_model", reward != null ? reward : rewardModel);
         own.put("estimator", estimator);
+        rewards.putInto(own);
+        own.put("samples_per_prompt", numGenerations);
+        own.put("loss_type", lossType);
         TrainConfig c = options.resolve(new TrainConfig(), own);
         var log = (java.util.function.Consumer<String>) msg -> System.err.println("align4j train: " + msg);
         TrainingOptions.report("train", OnlineTrainer.isOnline(c.objective) ? OnlineTrainer.run(c, log)

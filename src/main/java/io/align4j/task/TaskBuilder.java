@@ -117,19 +117,29 @@ public final class TaskBuilder {
 
     /** evalPrompts + trainPrompts distinct openings, in the order they were sampled. */
     static List<String> sampleOpenings(CausalLM model, TextTokenizer tokenizer, TaskSettings s, int[] suppress) {
-        int wanted = s.evalPrompts() + s.trainPrompts();
+        return sampleOpenings(model, tokenizer, s.seed(), s.evalPrompts() + s.trainPrompts(), s.openingTokens(), s.minPromptChars(),
+                s.maxPromptChars(), s.batch(), suppress, prompt -> true);
+    }
+
+    /**
+     * {@code wanted} distinct openings that {@code keep} accepts, in the order they were sampled:
+     * {@code openingTokens} tokens from BOS, cut by {@link Openings} at a length drawn uniformly in
+     * [minChars, maxChars]; every draw derives from {@code seed}.
+     */
+    static List<String> sampleOpenings(CausalLM model, TextTokenizer tokenizer, long seed, int wanted, int openingTokens, int minChars,
+                                       int maxChars, int batch, int[] suppress, java.util.function.Predicate<String> keep) {
         Set<String> distinct = new LinkedHashSet<>();
-        SplittableRandom lengths = new SplittableRandom(BatchSampling.mix(s.seed(), CUT_STREAM));
+        SplittableRandom lengths = new SplittableRandom(BatchSampling.mix(seed, CUT_STREAM));
         int[] bos = {tokenizer.bosId()};
         for (int round = 0; distinct.size() < wanted; round++) {
             if (round > 100) throw new IllegalStateException("only " + distinct.size() + " distinct openings after 100 rounds");
             int rows = (int) Math.ceil((wanted - distinct.size()) * 1.2) + 4;
-            List<Generation> openings = BatchSampling.sample(model, Collections.nCopies(rows, bos), s.openingTokens(), suppress,
-                    BatchSampling.mix(BatchSampling.mix(s.seed(), PROMPT_STREAM), round), s.batch());
+            List<Generation> openings = BatchSampling.sample(model, Collections.nCopies(rows, bos), openingTokens, suppress,
+                    BatchSampling.mix(BatchSampling.mix(seed, PROMPT_STREAM), round), batch);
             for (Generation g : openings) {
-                int target = s.minPromptChars() + lengths.nextInt(s.maxPromptChars() - s.minPromptChars() + 1);
+                int target = minChars + lengths.nextInt(maxChars - minChars + 1);
                 String prompt = Openings.cut(tokenizer.decode(concat(bos, g.tokens())), target);
-                if (!prompt.isBlank() && distinct.size() < wanted) distinct.add(prompt);
+                if (!prompt.isBlank() && keep.test(prompt) && distinct.size() < wanted) distinct.add(prompt);
             }
         }
         return new ArrayList<>(distinct);
@@ -217,7 +227,7 @@ public final class TaskBuilder {
         }
     }
 
-    private static void writePrompts(Path file, List<String> prompts) throws IOException {
+    static void writePrompts(Path file, List<String> prompts) throws IOException {
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             for (String p : prompts) {

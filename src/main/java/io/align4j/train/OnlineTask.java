@@ -3,6 +3,7 @@ package io.align4j.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.align4j.generate.Generation;
 import io.align4j.generate.Sampler;
 import io.align4j.generate.SamplingConfig;
@@ -59,10 +60,41 @@ public abstract class OnlineTask implements TrainingLoop.Task {
      *                      position that predicts response token t; null unless
      *                      {@link #needsReferenceFeatures()}
      * @param scores        [row] the reward source's score
+     * The reference's arrays are null when the task has no reference (GRPO with β = 0).
      */
     protected record Rollout(List<int[]> prompts, List<int[]> responses, double[][] tokenLogProbs,
                              double[] logProbs, double[] refLogProbs, double[][] refTokenLogProbs,
-                             float[][] referenceFeatures, double[] scores, int groups) {}
+                             float[][] referenceFeatures, double[] scores, int groups) {
+
+        /** The given prompt groups, in that order, of the rollouts in {@code parts} taken as one (GRPO's dynamic sampling). */
+        static Rollout groups(List<Rollout> parts, List<int[]> partAndGroup) {
+            int k = parts.get(0).prompts().size() / Math.max(1, parts.get(0).groups());
+            boolean ref = parts.get(0).refLogProbs() != null, features = parts.get(0).referenceFeatures() != null;
+            int rows = partAndGroup.size() * k;
+            List<int[]> prompts = new ArrayList<>(rows), responses = new ArrayList<>(rows);
+            double[][] tokenLogProbs = new double[rows][], refTokens = ref ? new double[rows][] : null;
+            double[] logProbs = new double[rows], refLogProbs = ref ? new double[rows] : null, scores = new double[rows];
+            float[][] hidden = features ? new float[rows][] : null;
+            int out = 0;
+            for (int[] pg : partAndGroup) {
+                Rollout r = parts.get(pg[0]);
+                for (int j = 0; j < k; j++, out++) {
+                    int row = pg[1] * k + j;
+                    prompts.add(r.prompts().get(row));
+                    responses.add(r.responses().get(row));
+                    tokenLogProbs[out] = r.tokenLogProbs()[row];
+                    logProbs[out] = r.logProbs()[row];
+                    scores[out] = r.scores()[row];
+                    if (ref) {
+                        refLogProbs[out] = r.refLogProbs()[row];
+                        refTokens[out] = r.refTokenLogProbs()[row];
+                    }
+                    if (features) hidden[out] = r.referenceFeatures()[row];
+                }
+            }
+            return new Rollout(prompts, responses, tokenLogProbs, logProbs, refLogProbs, refTokens, hidden, scores, partAndGroup.size());
+        }
+    }
 
     protected OnlineTask(CausalLM policy, CausalLM reference, RewardSource reward, List<int[]> train, List<int[]> eval,
                          int padId, int[] stopIds, int[] suppressIds, int samplesPerPrompt, TrainConfig c) {
@@ -91,8 +123,9 @@ public abstract class OnlineTask implements TrainingLoop.Task {
     public Map<String, Double> beginStep(NDManager step, int[] examples, long seed) {
         List<int[]> prompts = new ArrayList<>(examples.length);
         for (int e : examples) prompts.add(train.get(e));
-        current = rollout(step, prompts, samplesPerPrompt, sampling.withSeed(seed), needsReferenceFeatures());
-        Map<String, Double> metrics = rolloutMetrics(current);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        current = sample(step, prompts, seed, metrics);
+        metrics.putAll(rolloutMetrics(current));
         metrics.putAll(prepare(step, current));
         return metrics;
     }
@@ -134,6 +167,21 @@ public abstract class OnlineTask implements TrainingLoop.Task {
         return sums;
     }
 
+    /**
+     * The step's rollout of {@code prompts}, all randomness from {@code seed}: by default one
+     * sampling of {@code samplesPerPrompt} responses each; GRPO's dynamic sampling overrides it
+     * to drop and refill groups, adding its own metrics to {@code metrics}.
+     */
+    protected Rollout sample(NDManager step, List<int[]> prompts, long seed, Map<String, Double> metrics) {
+        return rollout(step, prompts, samplesPerPrompt, sampling.withSeed(seed), needsReferenceFeatures());
+    }
+
+    /** The sampling settings with another seed (for a task that samples more than once per step). */
+    protected SamplingConfig sampling(long seed) { return sampling.withSeed(seed); }
+
+    /** The training prompts (ids), for a task that draws more prompts than the step's own. */
+    protected List<int[]> trainPrompts() { return train; }
+
     /** Work on a fresh rollout before its updates (advantages, values); returns its metrics. */
     protected abstract Map<String, Double> prepare(NDManager step, Rollout rollout);
 
@@ -153,6 +201,8 @@ public abstract class OnlineTask implements TrainingLoop.Task {
             double[][] tokenLogProbs = samples.stream().map(Generation::logProbs).toArray(double[][]::new);
             double[] logProbs = samples.stream().mapToDouble(Generation::sequenceLogProb).toArray();
             double[] scores = reward.score(prompts, responses);
+            if (reference == null) // GRPO with β = 0 loads no reference: nothing to compute against it
+                return new Rollout(prompts, responses, tokenLogProbs, logProbs, null, null, null, scores, groupPrompts.size());
             try (NDManager sub = m.newSubManager()) {
                 ResponseBatch batch = ResponseBatch.rightPadded(sub, prompts, responses, padId);
                 NDArray hidden = reference.hidden(batch.ids(), null, null, null);
@@ -187,21 +237,47 @@ public abstract class OnlineTask implements TrainingLoop.Task {
         return out;
     }
 
-    private static Map<String, Double> rolloutMetrics(Rollout r) {
+    private Map<String, Double> rolloutMetrics(Rollout r) {
         int n = r.scores().length;
         double score = 0, kl = 0, entropy = 0, length = 0;
         for (int i = 0; i < n; i++) {
             score += r.scores()[i];
-            kl += r.logProbs()[i] - r.refLogProbs()[i];
+            if (r.refLogProbs() != null) kl += r.logProbs()[i] - r.refLogProbs()[i];
             entropy -= r.logProbs()[i];
             length += r.responses().get(i).length;
         }
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("rewards/mean", score / n);
-        m.put("objective/kl", kl / n);
+        if (r.refLogProbs() != null) m.put("objective/kl", kl / n);
         m.put("objective/entropy", entropy / n);
         m.put("response_length", length / n);
+        m.putAll(reward.lastMetrics());
         return m;
+    }
+
+    /** Selects {@code rows} of a per-row grid. */
+    protected static double[][] select(double[][] a, int[] rows) {
+        double[][] out = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) out[i] = a[rows[i]];
+        return out;
+    }
+
+    /** A float32 [rows, cols] array of a rectangular grid. */
+    protected static NDArray grid(NDManager m, double[][] a) {
+        int cols = a.length == 0 ? 0 : a[0].length;
+        float[] flat = new float[a.length * cols];
+        for (int b = 0; b < a.length; b++) for (int j = 0; j < cols; j++) flat[b * cols + j] = (float) a[b][j];
+        return m.create(flat, new Shape(a.length, cols));
+    }
+
+    /** int64 [B, width]: the column of the scorer's [B, T−1] arrays that holds response token j. */
+    protected static NDArray responseIndex(NDManager m, ResponseBatch batch, int width) {
+        int rows = batch.promptLengths().length;
+        long last = batch.ids().getShape().get(1) - 2;
+        long[] index = new long[rows * width];
+        for (int b = 0; b < rows; b++)
+            for (int j = 0; j < width; j++) index[b * width + j] = Math.min(batch.promptLengths()[b] - 1L + j, last);
+        return m.create(index, new Shape(rows, width));
     }
 
     /** Selects {@code rows} of a per-row array. */

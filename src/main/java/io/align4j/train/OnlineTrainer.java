@@ -1,6 +1,5 @@
 package io.align4j.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
@@ -9,9 +8,8 @@ import io.align4j.data.OnError;
 import io.align4j.data.PromptDatasets;
 import io.align4j.data.PromptExample;
 import io.align4j.model.CausalLM;
-import io.align4j.model.Models;
-import io.align4j.model.RewardModel;
 import io.align4j.model.io.ModelLoader;
+import io.align4j.objective.Grpo;
 import io.align4j.objective.Objectives;
 import io.align4j.objective.ShapedReward;
 import io.align4j.tokenizer.TextTokenizer;
@@ -27,16 +25,16 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * {@code align4j train --objective pd|rebel|rlhf|rkl}: the online methods, which sample from the
+ * {@code align4j train --objective pd|rebel|rlhf|rkl|grpo}: the online methods, which sample from the
  * current policy at every step ({@link PairOnlineTask} for PD and REBEL,
- * {@link PolicyGradientTask} for RLHF and RKL with PPO or RLOO), on the shared
+ * {@link PolicyGradientTask} for RLHF and RKL with PPO or RLOO, {@link GrpoTask} for GRPO), on the shared
  * {@link TrainingLoop}: one step is one rollout of {@code batch_size} prompts followed by
  * {@code inner_epochs × mini_batches} optimiser updates; checkpoints fall between rollouts and
  * carry PPO's value head ({@value TrainingLoop#AUXILIARY_STATE}) and its optimiser moments.
  */
 public final class OnlineTrainer {
     /** The objectives this trainer runs. */
-    public static final Set<String> OBJECTIVES = Set.of("pd", "rebel", "rlhf", "rkl");
+    public static final Set<String> OBJECTIVES = Set.of("pd", "rebel", "rlhf", "rkl", "grpo");
     /** The value of {@code reward_model} that selects the gold judge of tinystories-happy. */
     public static final String GOLD = "gold";
 
@@ -47,8 +45,10 @@ public final class OnlineTrainer {
     public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
         if (!isOnline(c.objective)) throw new UserError("objective '" + c.objective + "' is not an online method " + OBJECTIVES);
         if (c.prompts == null) throw new UserError("objective " + c.objective + " samples from prompts: set prompts (--prompts FILE)");
-        if (c.rewardModel == null)
-            throw new UserError("objective " + c.objective + " needs a reward: --reward-model DIR or --reward gold");
+        RewardSpec rewardSpec = RewardSpec.of(c);
+        if (rewardSpec.count() == 0)
+            throw new UserError("objective " + c.objective + " needs a reward: --reward-model DIR, --reward gold, --reward-class NAME,"
+                    + " --reward-regex PATTERN or --reward-command CMD");
         if (c.gradientAccumulation != 1)
             throw new UserError("online methods cut each rollout into mini_batches; gradient_accumulation must be 1, was " + c.gradientAccumulation);
         if (c.innerEpochs < 1 || c.miniBatches < 1 || c.miniBatches > c.batchSize)
@@ -56,34 +56,42 @@ public final class OnlineTrainer {
                     + c.miniBatches + ", " + c.batchSize + ")");
         if (c.maxNewTokens < 1) throw new UserError("max_new_tokens must be >= 1, was " + c.maxNewTokens);
         boolean pairwise = c.objective.equals("pd") || c.objective.equals("rebel");
+        Grpo grpo = c.objective.equals("grpo") ? grpo(c) : null;
+        if (grpo != null && c.samplesPerPrompt < 2)
+            throw new UserError("grpo compares the completions of a prompt: samples_per_prompt (num_generations) must be >= 2, was "
+                    + c.samplesPerPrompt);
         PolicyGradientTask.Estimator estimator = estimator(c.estimator);
         if (!pairwise && c.samplesPerPrompt < 2 && estimator == PolicyGradientTask.Estimator.RLOO)
             throw new UserError("estimator rloo needs samples_per_prompt >= 2, was " + c.samplesPerPrompt);
         if (!pairwise && c.samplesPerPrompt < 1) throw new UserError("samples_per_prompt must be >= 1, was " + c.samplesPerPrompt);
 
         Path modelPath = RunStart.model(c), tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = NDManager.newBaseManager();
-             ModelLoader.LoadedModel start = ModelLoader.load(modelPath, tokenizerPath, manager)) {
+        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
             TextTokenizer tok = start.tokenizer();
             List<int[]> train = new ArrayList<>(), eval = new ArrayList<>();
             readPrompts(c, tok, train, eval, log);
             if (train.isEmpty()) throw new UserError("no training prompts in " + c.prompts);
-            CausalLM reference = c.reference == null ? Models.frozenCopy(start.model(), manager)
-                    : ModelLoader.load(Path.of(c.reference), tokenizerPath, manager).model();
+            // GRPO with β = 0 never looks at π_0, so it is not loaded (TRL does the same)
+            boolean needsReference = grpo == null || grpo.beta() > 0;
             Optional<Path> checkpoint = RunStart.resumeFrom(c);
-            CausalLM policy = RunStart.modelToTrain(checkpoint, start.model(), manager);
-            RewardSource reward = GOLD.equals(c.rewardModel) ? RewardSource.gold(tok)
-                    : RewardSource.model(RewardModel.load(Path.of(c.rewardModel), manager), tok);
+            List<Path> tokenizerFiles = ModelLoader.tokenizerFiles(modelPath, tokenizerPath);
+            RunStart.Policy run = RunStart.policy(c, checkpoint, start.model(), modelPath, tokenizerPath, tokenizerFiles, manager,
+                    needsReference);
+            CausalLM policy = run.model();
+            CausalLM reference = needsReference ? run.reference() : null;
+            RewardSource reward = rewardSpec.build(tok, manager);
             int[] suppress = c.fixedLength ? new int[] {tok.bosId(), tok.eosId()} : new int[] {tok.bosId()};
             int[] stop = c.fixedLength ? new int[0] : tok.stopIds();
-            List<Path> tokenizerFiles = ModelLoader.tokenizerFiles(modelPath, tokenizerPath);
 
             TrainingLoop.Trainable trainable;
             OnlineTask task;
-            if (pairwise) {
+            if (grpo != null) {
+                task = new GrpoTask(policy, reference, reward, grpo, train, eval, tok.padId(), stop, suppress, c);
+                trainable = run.trainable();
+            } else if (pairwise) {
                 var objective = Objectives.create(c.objective, c.objectiveParams());
                 task = new PairOnlineTask(policy, reference, reward, objective, train, eval, tok.padId(), stop, suppress, c);
-                trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(), tokenizerFiles);
+                trainable = run.trainable();
             } else {
                 ShapedReward shaping = shaping(c);
                 ValueHead head = null;
@@ -93,13 +101,25 @@ public final class OnlineTrainer {
                 }
                 task = new PolicyGradientTask(policy, reference, reward, shaping, estimator, head, checkpoint.isEmpty(), train, eval,
                         tok.padId(), stop, suppress, c);
-                Map<String, NDArray> auxiliary = head == null ? Map.of() : head.parameters();
-                trainable = new TrainingLoop.Trainable(policy.config(), policy.parameters(), tokenizerFiles, auxiliary);
+                trainable = run.trainable().withAuxiliary(head == null ? Map.of() : head.parameters());
             }
+            String variant = grpo != null ? " (" + grpo.lossType().name().toLowerCase(Locale.ROOT) + ")" : pairwise ? "" : " (" + c.estimator + ")";
             log.accept(String.format(Locale.ROOT, "training %s%s online on %d prompts (%d held out), reward %s",
-                    c.objective, pairwise ? "" : " (" + c.estimator + ")", train.size(), eval.size(), c.rewardModel));
-            return TrainingLoop.run(c, trainable, task, manager, log);
+                    c.objective, variant, train.size(), eval.size(), rewardSpec.describe()));
+            try (reward) {
+                return TrainingLoop.run(c, trainable, task, manager, log);
+            }
         }
+    }
+
+    /** GRPO's loss from the config: loss_type, epsilon_low, epsilon_high (default epsilon_low), beta (default 0). */
+    static Grpo grpo(TrainConfig c) {
+        for (String key : c.objectiveParams().keySet())
+            if (!key.equals("beta"))
+                throw new UserError("objective grpo: unknown hyper-parameter '" + key + "' (known: beta, and loss_type, epsilon_low,"
+                        + " epsilon_high, dynamic_sampling)");
+        return new Grpo(Grpo.LossType.parse(c.lossType), c.epsilonLow, c.epsilonHigh != null ? c.epsilonHigh : c.epsilonLow,
+                c.beta != null ? c.beta : 0, c.maxNewTokens);
     }
 
     /** β and γ of RLHF (γ = 0; a γ is an error) and RKL, defaults those of {@link ShapedReward}. */

@@ -183,16 +183,6 @@ public final class PolicyGradientTask extends OnlineTask {
         return m.create(flat, new Shape(rows.length, width, dim));
     }
 
-    /** int64 [B, width]: the column of the scorer's [B, T−1] arrays that holds response token j. */
-    private static NDArray responseIndex(NDManager m, ResponseBatch batch, int width) {
-        int rows = batch.promptLengths().length;
-        long last = batch.ids().getShape().get(1) - 2;
-        long[] index = new long[rows * width];
-        for (int b = 0; b < rows; b++)
-            for (int j = 0; j < width; j++) index[b * width + j] = Math.min(batch.promptLengths()[b] - 1L + j, last);
-        return m.create(index, new Shape(rows, width));
-    }
-
     /** Advantages scaled to mean 0 and standard deviation 1 over the masked tokens, zero elsewhere. */
     static double[][] whitened(double[][] a, double[][] mask) {
         double n = 0, sum = 0, squares = 0;
@@ -211,19 +201,6 @@ public final class PolicyGradientTask extends OnlineTask {
         int[] rows = new int[n];
         for (int i = 0; i < n; i++) rows[i] = i;
         return rows;
-    }
-
-    private static double[][] select(double[][] a, int[] rows) {
-        double[][] out = new double[rows.length][];
-        for (int i = 0; i < rows.length; i++) out[i] = a[rows[i]];
-        return out;
-    }
-
-    private static NDArray grid(NDManager m, double[][] a) {
-        int cols = a.length == 0 ? 0 : a[0].length;
-        float[] flat = new float[a.length * cols];
-        for (int b = 0; b < a.length; b++) for (int j = 0; j < cols; j++) flat[b * cols + j] = (float) a[b][j];
-        return m.create(flat, new Shape(a.length, cols));
     }
 
     private double[][] rows(NDArray a) {

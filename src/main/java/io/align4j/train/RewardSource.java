@@ -5,17 +5,27 @@ import io.align4j.task.HappinessJudge;
 import io.align4j.tokenizer.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What scores the online methods' samples: a trained reward model R̂, or the gold judge of
  * {@code tinystories-happy} for oracle runs. Both see text: the prompt and response ids are
  * decoded with the policy's tokenizer, so a reward model is fed exactly what its trainer fed it
- * ({@link RewardModel#scoreTexts}).
+ * ({@link RewardModel#scoreTexts}). User-written rewards ({@link io.align4j.reward.RewardFunction},
+ * a regular expression, an external command) and weighted sums of several rewards come in
+ * through {@link RewardSpec}, which makes a {@link WeightedRewards} source.
  */
 @FunctionalInterface
-public interface RewardSource {
+public interface RewardSource extends AutoCloseable {
     /** One score per (prompt, response) row. */
     double[] score(List<int[]> prompts, List<int[]> responses);
+
+    /** Metrics of the last {@link #score} call, e.g. each combined reward's mean ({@code rewards/NAME/mean}); empty by default. */
+    default Map<String, Double> lastMetrics() { return Map.of(); }
+
+    /** Ends what the source holds (an external process); nothing by default. */
+    @Override
+    default void close() {}
 
     /** The {@link HappinessJudge} on the decoded response alone (the task's gold reward r). */
     static RewardSource gold(TextTokenizer tokenizer) {

@@ -1,6 +1,7 @@
 package io.align4j.train;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,7 +14,7 @@ public class TrainConfig {
     // what to train on
     /**
      * Pairwise objective: dpo, cdpo, robust, hinge, ipo, simpo, pmle, mio; unpaired: kto; online:
-     * pd, rebel, rlhf, rkl; {@code sft} and {@code bt} for those trainers.
+     * pd, rebel, rlhf, rkl, grpo; {@code sft} and {@code bt} for those trainers.
      */
     public String objective = "dpo";
     /** Model folder (Hugging Face) or llama2.c .bin; null = stories260K from the shared data. */
@@ -69,9 +70,29 @@ public class TrainConfig {
     public String prompts;
     /** Reward of the samples: a reward-model folder ({@code align4j reward}), or {@code gold} for the tinystories-happy judge. */
     public String rewardModel;
+    /**
+     * Java rewards ({@link io.align4j.reward.RewardFunction}), each a name registered with
+     * ServiceLoader or a class name on the class path; null = none. Every reward of the run is
+     * summed with {@link #rewardWeights}.
+     */
+    public List<String> rewardClass;
+    /** Regular-expression (or keyword) rewards: 1 when the completion contains a match, else 0; null = none. */
+    public List<String> rewardRegex;
+    /**
+     * External reward programs ({@code sh -c CMD}, started once per run; a JSON line
+     * {@code {"prompt", "completion"}} in, one number per line out); null = none.
+     */
+    public List<String> rewardCommand;
+    /**
+     * Weight of each reward in the order reward_model, reward_class..., reward_regex...,
+     * reward_command... (TRL's {@code reward_weights}); null = all 1.
+     */
+    public List<Double> rewardWeights;
+    /** Seconds a Java reward may take per batch, and a reward command per answer, before the run stops (default 60). */
+    public double rewardTimeout = 60;
     /** rlhf and rkl: {@code ppo} (value head, GAE, clipped surrogate) or {@code rloo} (leave-one-out baseline, no value head). */
     public String estimator = "ppo";
-    /** Responses sampled per prompt by rlhf and rkl (pd and rebel always sample a pair). */
+    /** Responses sampled per prompt by rlhf, rkl and grpo (TRL's {@code num_generations}); pd and rebel always sample a pair. */
     public int samplesPerPrompt = 4;
     /** Longest sampled response in tokens. */
     public int maxNewTokens = 48;
@@ -99,6 +120,25 @@ public class TrainConfig {
     public boolean denseShaping = true;
     /** Weight of the value loss in the PPO loss. */
     public double valueCoef = 0.1;
+    /**
+     * GRPO's aggregation of per-token losses ({@link io.align4j.objective.Grpo}): {@code grpo}
+     * (per-sequence mean, group-std scaling), {@code dr_grpo} (constant normaliser, no std
+     * scaling) or {@code dapo} (token-level mean; TRL's default, kept here).
+     */
+    public String lossType = "dapo";
+    /** GRPO: lower clip ε_low, the ratio's floor 1 − ε_low for negative advantages (TRL's {@code epsilon}; default 0.2). */
+    public double epsilonLow = 0.2;
+    /** GRPO: upper clip ε_high, the ratio's ceiling 1 + ε_high for positive advantages; null = epsilon_low (TRL's default; DAPO uses 0.28). */
+    public Double epsilonHigh;
+    /**
+     * GRPO: DAPO's dynamic sampling. Prompt groups whose rewards are all equal (no learning
+     * signal) are dropped and fresh prompts sampled to refill the step's batch; the refills are
+     * a function of (seed, step, round), so no state crosses steps and resume stays exact
+     * (default false).
+     */
+    public boolean dynamicSampling = false;
+    /** GRPO dynamic sampling: refill rounds per step at most, after which the step trains on the groups kept (default 3). */
+    public int dynamicSamplingRounds = 3;
     /** Held-out prompts sampled per online evaluation (the first ones of the held-out split). */
     public int evalPrompts = 64;
 

@@ -175,7 +175,12 @@ public final class TrainingLoop {
                 long seed = config.seed * 1_000_003L + step;
                 int updates = task.updatesPerStep();
                 try (NDManager sm = manager.newSubManager()) {
-                    stepMetrics.putAll(task.beginStep(sm, order.slice(step * perStep, perStep), seed));
+                    try {
+                        stepMetrics.putAll(task.beginStep(sm, order.slice(step * perStep, perStep), seed));
+                    } catch (UserError e) { // a failing reward: say where the run stopped and what is safe to resume from
+                        throw new UserError("step " + (step + 1) + ": " + e.getMessage() + "; the last checkpoint is "
+                                + checkpoints.latest().map(Path::toString).orElse("none"), e);
+                    }
                     double lr = schedule.at(step);
                     for (int update = 0; update < updates; update++) {
                         try (NDManager um = sm.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {

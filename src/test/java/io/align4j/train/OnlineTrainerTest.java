@@ -40,19 +40,31 @@ class OnlineTrainerTest {
 
     @BeforeEach
     void writePrompts() throws IOException {
+        prompts = writeOpenings(dir);
+    }
+
+    /** The openings as a prompt file in {@code dir} (stories260K must be there to continue them). */
+    static Path writeOpenings(Path dir) throws IOException {
         SharedData.require(DataPaths.STORIES260K_MODEL);
         List<String> lines = new ArrayList<>();
         for (String o : OPENINGS) lines.add("{\"prompt\": \"" + o + "\"}");
-        prompts = dir.resolve("prompts.jsonl");
-        Files.write(prompts, lines);
+        Path file = dir.resolve("prompts.jsonl");
+        Files.write(file, lines);
+        return file;
     }
 
     TrainConfig config(String objective, String output) {
+        TrainConfig c = smallOnlineRun(objective, prompts, dir.resolve(output));
+        c.rewardModel = OnlineTrainer.GOLD;
+        return c;
+    }
+
+    /** A few fast steps: 4 prompts × 2 samples of exactly 12 tokens, 2 × 2 updates per rollout, no held-out split. */
+    static TrainConfig smallOnlineRun(String objective, Path prompts, Path output) {
         TrainConfig c = new TrainConfig();
         c.objective = objective;
         c.prompts = prompts.toString();
-        c.rewardModel = OnlineTrainer.GOLD;
-        c.output = dir.resolve(output).toString();
+        c.output = output.toString();
         c.evalFraction = 0;
         c.batchSize = 4;
         c.samplesPerPrompt = 2;
@@ -136,8 +148,7 @@ class OnlineTrainerTest {
         try (NDManager manager = NDManager.newBaseManager();
              ModelLoader.LoadedModel start = ModelLoader.load(DataPaths.root().resolve(DataPaths.STORIES260K_MODEL), null, manager)) {
             TextTokenizer tok = start.tokenizer();
-            List<int[]> promptIds = new ArrayList<>();
-            for (String o : OPENINGS) promptIds.add(tok.encode(o, true, false));
+            List<int[]> promptIds = promptIds(tok);
             TrainConfig c = config("rlhf", "unused");
             c.maxNewTokens = 24;
             c.miniBatches = 1;
@@ -159,6 +170,13 @@ class OnlineTrainerTest {
                 assertTrue(Double.isFinite(first.value("loss/value")) && first.value("loss/value") > 0);
             }
         }
+    }
+
+    /** The openings' ids (BOS first). */
+    static List<int[]> promptIds(TextTokenizer tok) {
+        List<int[]> ids = new ArrayList<>();
+        for (String o : OPENINGS) ids.add(tok.encode(o, true, false));
+        return ids;
     }
 
     @Test
@@ -197,7 +215,7 @@ class OnlineTrainerTest {
         }
     }
 
-    private static void assertTensorsEqual(Map<String, NDArray> x, Map<String, NDArray> y) {
+    static void assertTensorsEqual(Map<String, NDArray> x, Map<String, NDArray> y) {
         assertEquals(x.keySet(), y.keySet());
         for (String k : x.keySet()) assertArrayEquals(x.get(k).toFloatArray(), y.get(k).toFloatArray(), 0f, k);
     }
