@@ -89,6 +89,40 @@ class LoraTrainingTest {
         assertTrue(share < 0.05, "a LoRA checkpoint is " + share + " of a full one");
     }
 
+    /** PPO with LoRA: 4 rollouts straight, and 2 + resume + 2 give bitwise equal adapters, value head and metrics. */
+    @Test
+    void onlinePpoWithLoraResumesBitwise() throws IOException {
+        Path prompts = OnlineTrainerTest.writeOpenings(dir);
+        TrainConfig straight = online(prompts, "ppo-straight");
+        OnlineTrainer.run(straight, s -> {});
+        TrainConfig halves = online(prompts, "ppo-halves");
+        halves.stopAfterSteps = 2;
+        assertEquals(2, OnlineTrainer.run(halves, s -> {}).steps());
+        halves.stopAfterSteps = 0;
+        halves.resume = true;
+        assertEquals(4, OnlineTrainer.run(halves, s -> {}).steps());
+        Path a = dir.resolve("ppo-straight/checkpoint-4"), b = dir.resolve("ppo-halves/checkpoint-4");
+        assertFalse(Files.exists(a.resolve(HfCheckpoint.WEIGHTS)), "adapters only");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> adaptersA = SafeTensors.read(a.resolve(LoraAdapters.WEIGHTS), m);
+            OnlineTrainerTest.assertTensorsEqual(adaptersA, SafeTensors.read(b.resolve(LoraAdapters.WEIGHTS), m));
+            OnlineTrainerTest.assertTensorsEqual(TrainingLoop.readAuxiliary(a, m), TrainingLoop.readAuxiliary(b, m));
+            assertTrue(adaptersA.entrySet().stream().anyMatch(e -> e.getKey().endsWith("lora_B.weight")
+                    && e.getValue().abs().max().getFloat() > 0), "the adapters moved from B = 0");
+        }
+        assertEquals(MetricsLog.read(dir.resolve("ppo-straight/metrics.jsonl")), MetricsLog.read(dir.resolve("ppo-halves/metrics.jsonl")));
+    }
+
+    private static TrainConfig online(Path prompts, String output) {
+        TrainConfig c = OnlineTrainerTest.smallOnlineRun("rlhf", prompts, prompts.getParent().resolve(output));
+        c.rewardModel = OnlineTrainer.GOLD;
+        c.loraR = 4;
+        c.loraAlpha = 8;
+        c.loraDropout = 0.1;
+        c.learningRate = 1e-2;
+        return c;
+    }
+
     @Test
     void anAdapterFolderLoadsAsAModelAndMergesToTheSameLogits() throws IOException {
         TrainConfig c = config("run", 4);
