@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.model.io.HfCheckpoint;
+import io.align4j.model.io.SafeTensors;
+import io.align4j.model.lora.LoraAdapters;
 import io.align4j.testing.SharedData;
 import io.align4j.util.DataPaths;
 import java.io.BufferedReader;
@@ -93,11 +95,26 @@ class PreferenceTrainerTest {
         assertBitwiseEqual(normal.resolve("checkpoint-12"), second.resolve("checkpoint-12"));
     }
 
+    /** The same with LoRA adapters (dropout on): the resumed run's adapters end bit for bit where the uninterrupted run's do. */
+    @Test
+    void loraRunKilledWhileWritingACheckpointResumesBitwise() throws Exception {
+        String[] lora = {"--lora-r", "4", "--lora-alpha", "8", "--lora-dropout", "0.1", "--lora-target", "q_proj,v_proj,down_proj"};
+        Path straight = dir.resolve("straight-lora");
+        assertEquals(0, cli(straight, null, List.of(), lora).waitFor());
+        Path out = killAndResume(lora);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> x = SafeTensors.read(straight.resolve("checkpoint-12").resolve(LoraAdapters.WEIGHTS), m);
+            Map<String, NDArray> y = SafeTensors.read(out.resolve("checkpoint-12").resolve(LoraAdapters.WEIGHTS), m);
+            assertEquals(x.keySet(), y.keySet());
+            for (String k : x.keySet()) assertArrayEquals(x.get(k).toFloatArray(), y.get(k).toFloatArray(), 0f, k);
+        }
+    }
+
     /** A run killed (SIGKILL) while writing checkpoint 8, then resumed; returns its output folder. */
-    private Path killAndResume() throws Exception {
+    private Path killAndResume(String... trainOptions) throws Exception {
         Path out = dir.resolve("killed");
         Path childErr = dir.resolve("child.err");
-        Process p = cli(out, childErr, List.of("-Dalign4j.test.pauseCheckpointStep=8"));
+        Process p = cli(out, childErr, List.of("-Dalign4j.test.pauseCheckpointStep=8"), trainOptions);
         try (BufferedReader out1 = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out1.readLine()) != null && !line.startsWith("WRITING_CHECKPOINT 8")) { /* wait */ }
@@ -108,7 +125,9 @@ class PreferenceTrainerTest {
         assertTrue(Files.isDirectory(out.resolve("checkpoint-4")));
         assertFalse(Files.exists(out.resolve("checkpoint-8")), "a half-written checkpoint must not carry a final name");
 
-        Process resumed = cli(out, dir.resolve("resume.err"), List.of(), "--resume");
+        List<String> resumeOptions = new ArrayList<>(List.of(trainOptions));
+        resumeOptions.add("--resume");
+        Process resumed = cli(out, dir.resolve("resume.err"), List.of(), resumeOptions.toArray(String[]::new));
         assertEquals(0, resumed.waitFor(), () -> tail(dir.resolve("resume.err")));
         assertTrue(Files.isDirectory(out.resolve("checkpoint-12")), "the resumed run reaches the last step");
         return out;
