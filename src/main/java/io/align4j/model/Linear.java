@@ -19,9 +19,6 @@ public interface Linear {
 
     int outFeatures();
 
-    /** The effective weight as [out, in] (a new array unless stored so), for decoders and merging. */
-    NDArray outInWeight();
-
     /** The bias [out], or null. */
     NDArray bias();
 
@@ -40,10 +37,6 @@ public interface Linear {
             NDArray y = storedInOut ? x.matMul(weight) : ai.djl.nn.core.Linear.linear(x, weight).head();
             return bias == null ? y : y.add(bias);
         }
-
-        /** The weight as [out, in], whatever its storage (a new array when stored [in, out]). */
-        @Override
-        public NDArray outInWeight() { return storedInOut ? weight.transpose() : weight; }
     }
 
     /**
@@ -64,12 +57,6 @@ public interface Linear {
                     ? ai.djl.nn.norm.Dropout.dropout(x, dropout, true).head() : x;
             NDArray update = ai.djl.nn.core.Linear.linear(ai.djl.nn.core.Linear.linear(input, a).head(), b).head();
             return base.apply(x).add(ScalarOps.mul(update, scaling));
-        }
-
-        /** {@code W + s·B·A} as [out, in]. */
-        @Override
-        public NDArray outInWeight() {
-            return base.outInWeight().add(ScalarOps.mul(b.matMul(a), scaling));
         }
     }
 }

@@ -93,6 +93,44 @@ class LoraAdaptersTest {
         }
     }
 
+    /** Dropout acts in training only (while gradients are recorded), seeded by the engine's generator. */
+    @Test
+    void dropoutActsOnlyWhileTrainingAndFollowsTheEngineSeed() {
+        try (NDManager m = NDManager.newBaseManager(); CausalLM base = fixture("llama", m)) {
+            LoraAdapters adapters = LoraAdapters.init(base, new LoraConfig(4, 8, 0.5, List.of("q_proj", "v_proj")), 7, m);
+            randomiseB(adapters, 3);
+            LoraAdapters plain = LoraAdapters.read(writeAndRead(adapters, base), base, m);
+            CausalLM withDropout = adapters.applyTo(base);
+            float[] inference = logits(withDropout, m);
+            assertEquals(0, maxDifference(inference, logits(plain.applyTo(base), m)), "no dropout outside training");
+            float[][] trained = new float[3][];
+            for (int run = 0; run < 3; run++) {
+                Engine.getInstance().setRandomSeed(run == 2 ? 11 : 10);
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    trained[run] = logits(withDropout, m);
+                }
+            }
+            assertTrue(maxDifference(inference, trained[0]) > 1e-3, "dropout changes the training forward");
+            assertArrayEquals(trained[0], trained[1], "the same seed draws the same masks");
+            assertTrue(maxDifference(trained[0], trained[2]) > 1e-4, "another seed draws other masks");
+        }
+    }
+
+    /** The adapters with dropout 0, through PEFT's files (what inference reads). */
+    private Path writeAndRead(LoraAdapters adapters, CausalLM base) {
+        try {
+            Path folder = Files.createDirectories(dir.resolve("no-dropout"));
+            adapters.writeInto(folder, base, "base");
+            Path config = folder.resolve(LoraAdapters.CONFIG);
+            ObjectNode c = (ObjectNode) JSON.readTree(config.toFile());
+            c.put("lora_dropout", 0.0);
+            JSON.writeValue(config.toFile(), c);
+            return folder;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void theJavaDecoderSamplesTheAdaptedModelAsTheEngineDoes() {
         try (NDManager m = NDManager.newBaseManager(); CausalLM base = fixture("qwen2", m)) {
