@@ -70,13 +70,13 @@ public record BlockFeatures(
     /** Llama's block: RMSNorm, SwiGLU, no biases, full attention. */
     public static BlockFeatures llama(int layers, int headDim) {
         return new BlockFeatures(Norm.RMS, Activation.SILU, true, false, false, false, false, false, false, 1,
-                1 / Math.sqrt(headDim), ModelConfig.fullAttention(layers), 0, 0);
+                1 / Math.sqrt(headDim), fullAttention(layers), 0, 0);
     }
 
     /** GPT-2's block: LayerNorm, tanh GELU, biases everywhere. */
     public static BlockFeatures gpt2(int layers, int headDim) {
         return new BlockFeatures(Norm.LAYER, Activation.GELU_TANH, false, true, true, true, false, false, false, 1,
-                1 / Math.sqrt(headDim), ModelConfig.fullAttention(layers), 0, 0);
+                1 / Math.sqrt(headDim), fullAttention(layers), 0, 0);
     }
 
     /** A builder starting from these features. */
@@ -118,6 +118,6 @@ public record BlockFeatures(
         }
     }
 
-    /** Whether any layer attends to a window rather than to every earlier position. */
-    public boolean hasSlidingWindow() { return slidingWindows.stream().anyMatch(w -> w > 0); }
+    /** Every one of {@code layers} layers attending to all earlier positions. */
+    public static List<Integer> fullAttention(int layers) { return java.util.Collections.nCopies(layers, 0); }
 }

@@ -1,7 +1,5 @@
 package io.align4j.model;
 
-import java.util.Collections;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -84,12 +82,4 @@ public record ModelConfig(
     /** Width of all key (or value) heads together, {@code nKvHeads · headDim}. */
     public int kvDim() { return nKvHeads * headDim; }
 
-    /** The same config with other features. */
-    public ModelConfig withFeatures(BlockFeatures f) {
-        return new ModelConfig(family, dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, maxSeqLen, normEps,
-                rope, tiedEmbeddings, bosId, eosId, f);
-    }
-
-    /** Windows list helper: every layer full attention. */
-    static List<Integer> fullAttention(int layers) { return Collections.nCopies(layers, 0); }
 }

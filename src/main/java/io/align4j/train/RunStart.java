@@ -9,13 +9,13 @@ import io.align4j.model.io.LoadedWeights;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.model.lora.LoraAdapters;
 import io.align4j.model.lora.LoraConfig;
+import io.align4j.util.DataPaths;
+import io.align4j.util.UserError;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import io.align4j.util.DataPaths;
-import io.align4j.util.UserError;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /** Where a run starts, shared by the trainers: the starting model's files and the checkpoint to resume. */
@@ -77,7 +77,7 @@ final class RunStart {
     static Policy policy(TrainConfig c, Optional<Path> checkpoint, CausalLM start, Path modelPath, Path tokenizerPath,
                          List<Path> tokenizerFiles, NDManager manager, boolean needsReference) {
         CausalLM reference = c.reference != null && needsReference
-                ? ModelLoader.load(Path.of(c.reference), tokenizerPath, manager).model() : null;
+                ? ModelLoader.load(Path.of(c.reference), tokenizerPath, manager, compute(c).dtype()).model() : null;
         if (c.loraR <= 0) {
             if (reference == null && needsReference) reference = Models.frozenCopy(start, manager);
             CausalLM model = modelToTrain(checkpoint, start, manager);
@@ -91,9 +91,7 @@ final class RunStart {
         TrainingLoop.ModelWriter writer = (folder, t) -> {
             Files.createDirectories(folder);
             adapters.writeInto(folder, start, base);
-            for (Path tokenizer : t.tokenizerFiles())
-                Files.copy(tokenizer, folder.resolve(tokenizer.getFileName().toString().endsWith(".bin")
-                        ? HfCheckpoint.LLAMA2C_TOKENIZER : tokenizer.getFileName().toString()));
+            HfCheckpoint.copyTokenizers(folder, t.tokenizerFiles());
         };
         CausalLM model = adapters.applyTo(start);
         return new Policy(model, reference != null ? reference : start,

@@ -135,7 +135,7 @@ abstract class LlamaStyleFamily implements Family {
      */
     protected static List<Integer> qwenWindows(HfConfig f, int layers) {
         int window = f.optionalBoolean("use_sliding_window", false) ? f.optionalInt("sliding_window", 0) : 0;
-        if (window == 0) return ModelConfigs.fullAttention(layers);
+        if (window == 0) return BlockFeatures.fullAttention(layers);
         int from = f.optionalInt("max_window_layers", layers);
         return f.slidingWindows(layers, window, i -> i >= from);
     }

@@ -7,9 +7,6 @@ import java.util.List;
 final class ModelConfigs {
     private ModelConfigs() {}
 
-    /** Every layer attending to all earlier positions. */
-    static List<Integer> fullAttention(int layers) { return Collections.nCopies(layers, 0); }
-
     /** One window for every layer (0: none). */
     static List<Integer> everyLayer(int layers, int window) { return Collections.nCopies(layers, Math.max(window, 0)); }
 

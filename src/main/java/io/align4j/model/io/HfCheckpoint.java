@@ -243,8 +243,7 @@ public final class HfCheckpoint {
             writeJson(tmp.resolve(CONFIG), configJson(config, storeAs, scoreHead));
             writeJson(tmp.resolve(GENERATION_CONFIG), generationConfigJson(config));
             writeWeights(tmp, ordered, storeAs, maxShardBytes);
-            for (Map.Entry<Path, String> t : tokenizers.entrySet())
-                Files.copy(t.getKey(), tmp.resolve(t.getValue()));
+            copyTokenizers(tokenizers, tmp);
             install(tmp, target);
         } catch (IOException e) {
             deleteTree(tmp);
@@ -312,6 +311,18 @@ public final class HfCheckpoint {
         putTokenId(o, "bos_token_id", c.bosId());
         putTokenId(o, "eos_token_id", c.eosId());
         return o;
+    }
+
+    /**
+     * Copies tokenizer files into {@code dir} as a checkpoint holds them: a llama2.c tokenizer
+     * ({@code *.bin}) as {@value #LLAMA2C_TOKENIZER}, others under their own names.
+     */
+    public static void copyTokenizers(Path dir, List<Path> files) throws IOException {
+        copyTokenizers(tokenizerTargets(files.toArray(Path[]::new)), dir);
+    }
+
+    private static void copyTokenizers(Map<Path, String> targets, Path dir) throws IOException {
+        for (Map.Entry<Path, String> t : targets.entrySet()) Files.copy(t.getKey(), dir.resolve(t.getValue()));
     }
 
     private static Map<Path, String> tokenizerTargets(Path[] files) {

@@ -15,7 +15,6 @@ import io.align4j.model.family.Families;
 import io.align4j.model.io.SafeTensors;
 import io.align4j.util.UserError;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -227,6 +226,4 @@ public final class LoraAdapters {
     public static List<String> defaultTargets(String family) {
         return Families.find(family) == null ? List.of("all-linear") : Families.find(family).defaultLoraTargets();
     }
-
-    static UncheckedIOException io(String what, IOException e) { return new UncheckedIOException(what, e); }
 }
