@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
                 TaskCommand.class, EvalCommand.class, BenchCommand.class, QuickstartCommand.class, MergeCommand.class})
 public final class Main {
 
+    /** Columns of every --help text. */
+    static final int USAGE_WIDTH = 80;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -21,7 +24,7 @@ public final class Main {
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
         if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setUsageHelpWidth(USAGE_WIDTH);
         cli.setExecutionExceptionHandler(new CliErrors());
         return cli.execute(args);
     }

@@ -1,37 +1,33 @@
 package io.align4j.cli;
 
-import io.align4j.train.RewardTrainer;
-import io.align4j.train.TrainConfig;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.align4j.config.RewardModelConfig;
+import io.align4j.train.Training;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code align4j reward}: Bradley–Terry reward-model training. Parses and delegates. */
-@Command(name = "reward", mixinStandardHelpOptions = true,
-        description = {"Train a Bradley-Terry reward model (the LM backbone with a scalar head at the last response token)",
-                "on preference pairs; every checkpoint is a Hugging Face *ForSequenceClassification folder.",
-                "Settings come from the defaults, then --config FILE.yaml (snake_case keys), then the flags given."})
+@Command(name = "reward", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false, modelTransformer = RewardCommand.Flags.class,
+        description = {"Train a Bradley-Terry reward model (the LM backbone with a scalar head at the last response token)"
+                + " on preference pairs; every checkpoint is a Hugging Face *ForSequenceClassification folder.",
+                "Settings come from the defaults, then --config FILE.yaml, then the flags given."})
 public final class RewardCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Mixin TrainingOptions options;
 
-    @Option(names = "--margin", description = "margin m in -ln sigma(r+ - r- - m) (default 0)") Double margin;
-    @Option(names = "--center-rewards-coefficient", description = "weight c of the centring term c*mean((r+ + r-)^2) (default off)")
-    Double centerRewardsCoefficient;
-    @Option(names = "--likelihood-term", description = "add alpha*ln pi(a|x) of the backbone's own LM head, alpha learned "
-            + "(for labels that follow a target pi* ~ pi_0*exp(r/tau); default off: the last-token head alone)")
-    Boolean likelihoodTerm;
+    /** Adds the settings of reward-model runs as flags. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) { return ConfigFlags.addTo(spec, RewardModelConfig.class); }
+    }
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> own = new LinkedHashMap<>();
-        own.put("margin", margin);
-        own.put("center_rewards_coefficient", centerRewardsCoefficient);
-        own.put("reward_likelihood_term", likelihoodTerm);
-        TrainConfig c = options.resolve(RewardTrainer.defaults(), own);
-        TrainingOptions.report("reward", RewardTrainer.run(c, msg -> System.err.println("align4j reward: " + msg)));
+        RewardModelConfig c = options.resolve(new RewardModelConfig(), options.flags(ConfigFlags.given(spec)));
+        TrainingOptions.report("reward", Training.run(c, msg -> System.err.println("align4j reward: " + msg)));
         return 0;
     }
 }

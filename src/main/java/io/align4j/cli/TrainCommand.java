@@ -1,67 +1,54 @@
 package io.align4j.cli;
 
-import io.align4j.objective.Kto;
-import io.align4j.train.KtoTrainer;
-import io.align4j.train.OnlineTrainer;
-import io.align4j.train.PreferenceTrainer;
-import io.align4j.train.TrainConfig;
-import java.util.LinkedHashMap;
+import io.align4j.config.ConfigLoader;
+import io.align4j.config.OfflineConfig;
+import io.align4j.config.OnlineConfig;
+import io.align4j.config.RunConfig;
+import io.align4j.objective.Objectives;
+import io.align4j.train.Training;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-/** {@code align4j train}: offline pairwise preference training, or an online method. Parses and delegates. */
-@Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a policy on preference pairs with a pairwise objective, or online (pd, rebel, rlhf, rkl, grpo):",
-                "sample from the current policy each step, score with --reward-model DIR, --reward gold or the user's rewards",
-                "(--reward-class, --reward-regex, --reward-command; weighted by --reward-weights), update.",
-                "Settings come from the defaults, then --config FILE.yaml (snake_case keys), then the flags given."})
+/** {@code align4j train}: offline pairwise preference training, KTO, or an online method. Parses and delegates. */
+@Command(name = "train", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false, modelTransformer = TrainCommand.Flags.class,
+        description = {"Align a policy with a preference objective. Offline (pairs): "
+                + "%n  OFFLINE%n"
+                + "Unpaired ({prompt, completion, label}, or a preference file unpaired): UNPAIRED%n"
+                + "Online (sample from the policy each step, score with --reward-model DIR, --reward gold or the user's"
+                + " rewards --reward-class, --reward-regex, --reward-command, update): ONLINE%n"
+                + "Settings come from the defaults, then --config FILE.yaml, then the flags given; a hyper-parameter left"
+                + " unset takes the objective's default."})
 public final class TrainCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Mixin TrainingOptions options;
 
-    @Option(names = "--objective", description = "offline: dpo, cdpo, robust, hinge, ipo, simpo, pmle or mio (default dpo); "
-            + "unpaired ({prompt, completion, label} or any preference file, unpaired): kto; online: pd, rebel, rlhf, rkl or grpo")
-    String objective;
-
-    @Option(names = "--reference", description = "reference model (default: frozen copy of the starting policy)") String reference;
-    @Option(names = "--beta") Double beta;
-    @Option(names = "--gamma") Double gamma;
-    @Option(names = "--eta", description = "REBEL's η") Double eta;
-    @Option(names = "--prompts", description = "online methods: prompt file (JSONL of {\"prompt\"} or messages, or a preference file)")
-    String prompts;
-    @Option(names = "--reward-model", description = "online methods: reward-model folder written by 'align4j reward'") String rewardModel;
-    @Option(names = "--reward", description = "online methods: 'gold' scores samples with the tinystories-happy judge (oracle runs)")
-    String reward;
-    @Option(names = "--estimator", description = "rlhf and rkl: ppo (default; value head, GAE, clipping) or rloo") String estimator;
-    @Mixin RewardOptions rewards;
-    @Option(names = "--num-generations", description = "grpo (and rlhf, rkl): completions sampled per prompt (samples_per_prompt)")
-    Integer numGenerations;
-    @Option(names = "--loss-type", description = "grpo: grpo, dr_grpo or dapo (default dapo)") String lossType;
+    /** Adds the settings of offline and online runs as flags, and lists the objectives in the description. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            String[] text = spec.usageMessage().description();
+            for (int i = 0; i < text.length; i++)
+                text[i] = text[i].replace("UNPAIRED", Objectives.describe(Objectives.Kind.UNPAIRED))
+                        .replace("ONLINE", Objectives.describe(Objectives.Kind.ONLINE))
+                        .replace("OFFLINE", Objectives.describe(Objectives.Kind.OFFLINE_PAIRWISE));
+            spec.usageMessage().description(text);
+            return ConfigFlags.addTo(spec, OfflineConfig.class, OnlineConfig.class);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (rewardModel != null && reward != null)
-            throw new io.align4j.util.UserError("give either --reward-model DIR or --reward gold, not both");
-        if (reward != null && !reward.equals(OnlineTrainer.GOLD))
-            throw new io.align4j.util.UserError("--reward " + reward + ": the only built-in reward is 'gold' (use --reward-model DIR for a trained one)");
-        Map<String, Object> own = new LinkedHashMap<>();
-        own.put("objective", objective);
-        own.put("reference", reference);
-        own.put("beta", beta);
-        own.put("gamma", gamma);
-        own.put("eta", eta);
-        own.put("prompts", prompts);
-        own.put("reward_model", reward != null ? reward : rewardModel);
-        own.put("estimator", estimator);
-        rewards.putInto(own);
-        own.put("samples_per_prompt", numGenerations);
-        own.put("loss_type", lossType);
-        TrainConfig c = options.resolve(new TrainConfig(), own);
-        var log = (java.util.function.Consumer<String>) msg -> System.err.println("align4j train: " + msg);
-        TrainingOptions.report("train", OnlineTrainer.isOnline(c.objective) ? OnlineTrainer.run(c, log)
-                : Kto.NAME.equals(c.objective) ? KtoTrainer.run(c, log) : PreferenceTrainer.run(c, log));
+        Map<String, Object> given = options.flags(ConfigFlags.given(spec));
+        Object objective = given.get("objective");
+        if (objective == null) objective = ConfigLoader.peek(options.config, "objective");
+        RunConfig defaults = objective == null ? new OfflineConfig() : Training.newConfig(objective.toString());
+        RunConfig c = options.resolve(defaults, given);
+        TrainingOptions.report("train", Training.run(c, msg -> System.err.println("align4j train: " + msg)));
         return 0;
     }
 }

@@ -1,7 +1,7 @@
 package io.align4j.cli;
 
 import io.align4j.config.ConfigLoader;
-import io.align4j.train.TrainConfig;
+import io.align4j.config.RunConfig;
 import io.align4j.train.TrainingLoop;
 import io.align4j.util.UserError;
 import java.nio.file.Path;
@@ -12,64 +12,33 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * The flags every training command shares (a picocli mixin), and the resolution of a
- * {@link TrainConfig} from the command's defaults, {@code --config FILE.yaml}, these flags, the
- * command's own flags and {@code --set key=value}, in that order of precedence.
+ * The flags every training command shares besides its settings' own (a picocli mixin), and the
+ * resolution of a config from the command's defaults, {@code --config FILE.yaml}, the setting
+ * flags given and {@code --set key=value}, in that order of precedence.
  */
 public final class TrainingOptions {
-    @Option(names = "--config", description = "YAML file of settings (keys as in TrainConfig, snake_case)")
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings (snake_case keys, as the flags"
+            + " without their dashes); flags given override it.")
     Path config;
 
-    @Option(names = "--model", description = "starting model: Hugging Face folder or llama2.c .bin (default stories260K)")
-    String model;
-
-    @Option(names = "--tokenizer") String tokenizer;
-    @Option(names = "--data", description = "training data file (JSONL, JSON, text; .gz too)") String data;
-    @Option(names = "--eval-data", description = "held-out data (default: a hash split of --data by eval_fraction)") String evalData;
-    @Option(names = "--output", description = "output folder: config, metrics, checkpoints") String output;
-    @Option(names = "--learning-rate") Double learningRate;
-    @Option(names = "--epochs") Integer epochs;
-    @Option(names = "--max-steps") Integer maxSteps;
-    @Option(names = "--batch-size") Integer batchSize;
-    @Option(names = "--seed") Long seed;
-    @Option(names = "--resume", description = "continue from the newest complete checkpoint in the output folder") Boolean resume;
-
-    @Option(names = "--lora-r", description = "LoRA rank; 0 (default) trains every weight") Integer loraR;
-    @Option(names = "--lora-alpha", description = "LoRA alpha: updates are scaled by alpha/r (default 8)") Double loraAlpha;
-    @Option(names = "--lora-dropout", description = "dropout on adapted layers' inputs in training (default 0)") Double loraDropout;
-    @Option(names = "--lora-target", description = "layers to adapt, e.g. q_proj,v_proj or all-linear (default: PEFT's for the family)")
-    String loraTarget;
-    @Option(names = "--set", description = "any other setting, e.g. --set warmup_steps=10 --set save_every=50")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any setting by its YAML key, e.g. --set warmup_steps=10"
+            + " (repeatable; overrides the flags).")
     List<String> settings = List.of();
 
-    /**
-     * @param defaults the command's defaults, updated in place
-     * @param own      the command's own flags by snake_case key (null = not given)
-     */
-    TrainConfig resolve(TrainConfig defaults, Map<String, Object> own) {
-        Map<String, Object> flags = new LinkedHashMap<>();
-        flags.put("model", model);
-        flags.put("tokenizer", tokenizer);
-        flags.put("data", data);
-        flags.put("eval_data", evalData);
-        flags.put("output", output);
-        flags.put("learning_rate", learningRate);
-        flags.put("epochs", epochs);
-        flags.put("max_steps", maxSteps);
-        flags.put("batch_size", batchSize);
-        flags.put("seed", seed);
-        flags.put("resume", resume);
-        flags.put("lora_r", loraR);
-        flags.put("lora_alpha", loraAlpha);
-        flags.put("lora_dropout", loraDropout);
-        flags.put("lora_target", loraTarget);
-        flags.putAll(own);
+    /** The settings given as flags (by key), then {@code --set}'s. */
+    Map<String, Object> flags(Map<String, Object> given) {
+        Map<String, Object> flags = new LinkedHashMap<>(given);
         for (String s : settings) {
             int eq = s.indexOf('=');
             if (eq <= 0) throw new UserError("--set " + s + ": expected key=value");
             flags.put(s.substring(0, eq).trim().toLowerCase(Locale.ROOT).replace('-', '_'), s.substring(eq + 1).trim());
         }
-        return ConfigLoader.resolve(defaults, config, flags);
+        return flags;
+    }
+
+    /** {@code defaults} (updated in place) with the YAML file's settings, then the flags', applied. */
+    <T extends RunConfig> T resolve(T defaults, Map<String, Object> given) {
+        return ConfigLoader.resolve(defaults, config, flags(given));
     }
 
     /** The run's end: where the model is (stderr), then the last training and held-out metrics (stdout, tab-separated). */

@@ -1,104 +1,158 @@
 package io.align4j.objective;
 
+import io.align4j.config.Setting;
+import io.align4j.config.Settings;
 import io.align4j.util.UserError;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
- * Pairwise objectives by name, as a trainer's config names them, with hyper-parameters that
- * override the defaults of each class. Keys: {@code beta}, {@code epsilon}, {@code gamma},
- * {@code gamma_margin}, {@code eta}, {@code margin}, {@code length_normalised},
- * {@code ratio_to_sampling}, {@code kl_as_shaping}, {@code desirable_weight},
- * {@code undesirable_weight}; values are numbers or booleans (as YAML gives them) or their text.
- * KTO, which trains on unpaired examples, is made by {@link #kto}.
+ * Every method a run can train, by the name a config gives it: the one list the trainers, the
+ * CLI's help and the config classes read. An objective's hyper-parameters are the components of
+ * its record (e.g. {@link Dpo}'s {@code beta}); a run sets them through the config setting of
+ * the same name ({@link Setting#hyperParameter}), unset ones keep the record's defaults, and a
+ * set one the objective does not take is an error.
  */
 public final class Objectives {
     private Objectives() {}
 
-    /** Every name {@link #create} accepts. */
-    public static final List<String> NAMES =
-            List.of("dpo", "cdpo", "robust", "hinge", "ipo", "simpo", "pmle", "mio", "pd", "rebel", "bt");
-
-    public static PairwiseObjective create(String name, Map<String, ?> params) {
-        Params p = new Params(name, params);
-        PairwiseObjective objective = switch (name) {
-            case "dpo" -> new Dpo(p.num("beta", new Dpo().beta()));
-            case "cdpo" -> new CDpo(p.num("beta", new CDpo().beta()), p.num("epsilon", new CDpo().epsilon()));
-            case "robust" -> {
-                double eps = p.num("epsilon", new RobustDpo().epsilon());
-                if (!(eps >= 0 && eps < 0.5)) throw new UserError("objective robust: epsilon must lie in [0, 0.5), got " + eps);
-                yield new RobustDpo(p.num("beta", new RobustDpo().beta()), eps);
-            }
-            case "hinge" -> new Hinge(p.num("beta", new Hinge().beta()));
-            case "ipo" -> new Ipo(p.num("beta", new Ipo().beta()), p.flag("length_normalised", new Ipo().lengthNormalised()));
-            case "simpo" -> new SimPo(p.num("beta", new SimPo().beta()), p.num("gamma_margin", new SimPo().gammaMargin()));
-            case "pmle" -> new Pmle(p.num("gamma", new Pmle().gamma()), p.num("beta", new Pmle().beta()));
-            case "mio" -> new Mio(p.num("beta", new Mio().beta()));
-            case "pd" -> {
-                PreferenceDistillation d = new PreferenceDistillation();
-                yield new PreferenceDistillation(p.num("gamma", d.gamma()), p.num("beta", d.beta()),
-                        p.flag("ratio_to_sampling", d.ratioToSampling()), p.flag("kl_as_shaping", d.klAsShaping()));
-            }
-            case "rebel" -> new Rebel(p.num("eta", new Rebel().eta()));
-            case "bt" -> new BradleyTerry(p.num("margin", new BradleyTerry().margin()));
-            default -> throw new UserError("unknown objective '" + name + "' (known: " + String.join(", ", NAMES)
-                    + "; on unpaired data: " + Kto.NAME + ")");
-        };
-        p.rejectUnused();
-        return objective;
+    /** What a method trains on, which picks its trainer and config class. */
+    public enum Kind {
+        /** Next-token cross-entropy on demonstrations. */
+        SFT,
+        /** A scalar reward model on preference pairs. */
+        REWARD_MODEL,
+        /** A policy on a fixed file of preference pairs. */
+        OFFLINE_PAIRWISE,
+        /** A policy on unpaired examples labelled desirable or undesirable. */
+        UNPAIRED,
+        /** A policy on its own samples, scored each step by the run's rewards. */
+        ONLINE
     }
 
-    /** KTO with {@code beta}, {@code desirable_weight} and {@code undesirable_weight} overriding its defaults. */
-    public static Kto kto(Map<String, ?> params) {
-        Params p = new Params(Kto.NAME, params);
-        Kto d = new Kto();
-        Kto kto = new Kto(p.num("beta", d.beta()), p.num("desirable_weight", d.desirableWeight()),
-                p.num("undesirable_weight", d.undesirableWeight()));
-        p.rejectUnused();
-        return kto;
+    /**
+     * One method.
+     *
+     * @param parameters the record whose components are its hyper-parameters (null: none)
+     * @param defaults   the record at its defaults, for methods {@link #create} builds (null: built by their trainer)
+     */
+    public record Method(String name, Kind kind, String summary, Class<? extends Record> parameters,
+                         Supplier<? extends Record> defaults) {
+        /** Its hyper-parameters' config keys. */
+        public List<String> hyperParameterKeys() {
+            return parameters == null ? List.of()
+                    : Arrays.stream(parameters.getRecordComponents()).map(c -> Settings.snakeCase(c.getName())).toList();
+        }
     }
 
-    /** Reads hyper-parameters and remembers which were used, so that a misspelt key is an error. */
-    private static final class Params {
-        private final String objective;
-        private final Map<String, ?> values;
-        private final Set<String> used = new TreeSet<>();
+    /** A pairwise objective's entry, named as its record names itself. */
+    private static <T extends Record & PairwiseObjective> Method pairwise(Kind kind, String summary, Class<T> type, Supplier<T> defaults) {
+        return new Method(defaults.get().name(), kind, summary, type, defaults);
+    }
 
-        Params(String objective, Map<String, ?> values) {
-            this.objective = objective;
-            this.values = values == null ? Map.of() : values;
-        }
+    /** Every method, in the order help texts list them. */
+    public static final List<Method> ALL = List.of(
+            new Method(io.align4j.config.SftConfig.OBJECTIVE, Kind.SFT, "supervised fine-tuning", null, null),
+            pairwise(Kind.REWARD_MODEL, "Bradley–Terry reward model", BradleyTerry.class, BradleyTerry::new),
+            pairwise(Kind.OFFLINE_PAIRWISE, "DPO", Dpo.class, Dpo::new),
+            pairwise(Kind.OFFLINE_PAIRWISE, "conservative DPO: label smoothing", CDpo.class, CDpo::new),
+            pairwise(Kind.OFFLINE_PAIRWISE, "robust DPO: label noise", RobustDpo.class, RobustDpo::new),
+            pairwise(Kind.OFFLINE_PAIRWISE, "SLiC hinge", Hinge.class, Hinge::new),
+            pairwise(Kind.OFFLINE_PAIRWISE, "IPO", Ipo.class, Ipo::new),
+            pairwise(Kind.OFFLINE_PAIRWISE, "SimPO, reference-free", SimPo.class, SimPo::new),
+            pairwise(Kind.OFFLINE_PAIRWISE, "preference maximum likelihood", Pmle.class, Pmle::new),
+            pairwise(Kind.OFFLINE_PAIRWISE, "mutual-information optimisation, Jensen–Shannon", Mio.class, Mio::new),
+            new Method(Kto.NAME, Kind.UNPAIRED, "KTO", Kto.class, Kto::new),
+            pairwise(Kind.ONLINE, "preference distillation", PreferenceDistillation.class, PreferenceDistillation::new),
+            pairwise(Kind.ONLINE, "REBEL", Rebel.class, Rebel::new),
+            new Method("rlhf", Kind.ONLINE, "RLHF with PPO or RLOO", ShapedReward.class, null),
+            new Method("rkl", Kind.ONLINE, "reverse-KL minimisation with PPO or RLOO", ShapedReward.class, null),
+            new Method("grpo", Kind.ONLINE, "GRPO, Dr. GRPO, DAPO", Grpo.class, null));
 
-        double num(String key, double fallback) {
-            used.add(key);
-            Object v = values.get(key);
-            if (v == null) return fallback;
-            if (v instanceof Number n) return n.doubleValue();
-            try {
-                return Double.parseDouble(v.toString().trim());
-            } catch (NumberFormatException e) {
-                throw new UserError("objective " + objective + ": hyper-parameter '" + key + "' must be a number, got '" + v + "'");
+    /** The method named {@code name}, if registered. */
+    public static Optional<Method> find(String name) {
+        return ALL.stream().filter(m -> m.name().equals(name)).findFirst();
+    }
+
+    /** The method named {@code name}; an unknown name is a user error listing the known ones. */
+    public static Method method(String name) {
+        return find(name).orElseThrow(() -> new UserError("unknown objective '" + name + "' (known: " + names(null) + ")"));
+    }
+
+    /** The names of the methods of {@code kind} (null: all), comma-separated. */
+    public static String names(Kind kind) {
+        return ALL.stream().filter(m -> kind == null || m.kind() == kind).map(Method::name).collect(Collectors.joining(", "));
+    }
+
+    /** The methods of {@code kind}, each as "name (summary)", comma-separated: for help texts. */
+    public static String describe(Kind kind) {
+        return ALL.stream().filter(m -> m.kind() == kind).map(m -> m.name() + " (" + m.summary() + ")").collect(Collectors.joining(", "));
+    }
+
+    /**
+     * Fails when {@code config} sets a hyper-parameter ({@link Setting#hyperParameter}) that
+     * {@code name}'s objective does not take, naming those it does.
+     */
+    public static void checkHyperParameters(String name, Object config) {
+        Method method = method(name);
+        List<String> taken = method.hyperParameterKeys();
+        List<Settings.Entry> hyperParameters = Settings.of(config.getClass()).stream().filter(e -> e.setting().hyperParameter()).toList();
+        for (Settings.Entry e : hyperParameters)
+            if (e.valueIn(config) != null && !taken.contains(e.key())) {
+                List<String> known = hyperParameters.stream().map(Settings.Entry::key).filter(taken::contains).toList();
+                throw new UserError("objective " + name + " does not take " + e.key() + " (its hyper-parameters: "
+                        + (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
             }
-        }
+    }
 
-        boolean flag(String key, boolean fallback) {
-            used.add(key);
-            Object v = values.get(key);
-            if (v == null) return fallback;
-            if (v instanceof Boolean b) return b;
-            String s = v.toString().trim().toLowerCase();
-            if (s.equals("true") || s.equals("false")) return Boolean.parseBoolean(s);
-            throw new UserError("objective " + objective + ": hyper-parameter '" + key + "' must be true or false, got '" + v + "'");
+    /**
+     * The objective {@code name} with the hyper-parameters {@code config} sets (the settings named
+     * as the record's components), the rest at their defaults.
+     */
+    public static Record create(String name, Object config) {
+        Method method = method(name);
+        if (method.defaults() == null)
+            throw new IllegalArgumentException("objective " + name + " is built by its trainer, not by Objectives.create");
+        checkHyperParameters(name, config);
+        Record defaults = method.defaults().get();
+        RecordComponent[] components = method.parameters().getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent component = components[i];
+            types[i] = component.getType();
+            Object given = Settings.find(config.getClass(), component.getName()).map(e -> e.valueIn(config)).orElse(null);
+            values[i] = given != null ? given : read(component, defaults);
         }
+        try {
+            Constructor<? extends Record> canonical = method.parameters().getDeclaredConstructor(types);
+            return canonical.newInstance(values);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException bad) throw new UserError("objective " + name + ": " + bad.getMessage(), bad);
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("objective " + name + ": no canonical constructor", e);
+        }
+    }
 
-        void rejectUnused() {
-            Set<String> unknown = new TreeSet<>(values.keySet());
-            unknown.removeAll(used);
-            if (!unknown.isEmpty()) {
-                throw new UserError("objective " + objective + ": unknown hyper-parameter(s) " + unknown + " (known: " + used + ")");
-            }
+    /** {@link #create} for a pairwise objective (offline, or PD and REBEL online). */
+    public static PairwiseObjective pairwise(String name, Object config) {
+        if (create(name, config) instanceof PairwiseObjective p) return p;
+        throw new UserError("objective " + name + " is not a pairwise objective");
+    }
+
+    private static Object read(RecordComponent component, Record from) {
+        try {
+            return component.getAccessor().invoke(from);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

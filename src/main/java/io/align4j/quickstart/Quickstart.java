@@ -16,7 +16,10 @@ import io.align4j.train.MetricsLog;
 import io.align4j.train.OnlineTrainer;
 import io.align4j.train.PreferenceTrainer;
 import io.align4j.train.RewardTrainer;
-import io.align4j.train.TrainConfig;
+import io.align4j.config.OfflineConfig;
+import io.align4j.config.OnlineConfig;
+import io.align4j.config.RewardModelConfig;
+import io.align4j.config.RunConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,8 +138,7 @@ public final class Quickstart {
         }
     }
 
-    static TrainConfig common(Path model, Path output, Budget budget) {
-        TrainConfig c = new TrainConfig();
+    static <T extends RunConfig> T common(T c, Path model, Path output, Budget budget) {
         c.model = model.toString();
         c.output = output.toString();
         c.seed = SEED;
@@ -152,8 +154,8 @@ public final class Quickstart {
         return c;
     }
 
-    static TrainConfig rewardConfig(Path model, Path pairs, Path output, Budget budget) {
-        TrainConfig c = common(model, output, budget);
+    static RewardModelConfig rewardConfig(Path model, Path pairs, Path output, Budget budget) {
+        RewardModelConfig c = common(new RewardModelConfig(), model, output, budget);
         c.objective = RewardTrainer.OBJECTIVE;
         c.data = pairs.toString();
         c.epochs = budget.rewardEpochs();
@@ -164,8 +166,8 @@ public final class Quickstart {
         return c;
     }
 
-    static TrainConfig offlineConfig(String method, Path model, Path pairs, Path output, Budget budget) {
-        TrainConfig c = common(model, output, budget);
+    static OfflineConfig offlineConfig(String method, Path model, Path pairs, Path output, Budget budget) {
+        OfflineConfig c = common(new OfflineConfig(), model, output, budget);
         c.objective = method;
         c.data = pairs.toString();
         c.maxSteps = budget.offlineSteps();
@@ -176,8 +178,8 @@ public final class Quickstart {
         return c;
     }
 
-    static TrainConfig onlineConfig(String method, Path model, Path taskDir, Path rewardModel, Path output, Budget budget) {
-        TrainConfig c = common(model, output, budget);
+    static OnlineConfig onlineConfig(String method, Path model, Path taskDir, Path rewardModel, Path output, Budget budget) {
+        OnlineConfig c = common(new OnlineConfig(), model, output, budget);
         c.objective = method;
         c.prompts = taskDir.resolve(TaskBuilder.TRAIN_PROMPTS).toString();
         c.rewardModel = rewardModel.toString();

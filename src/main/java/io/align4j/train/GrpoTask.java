@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OnlineConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -51,7 +53,7 @@ public final class GrpoTask extends OnlineTask {
 
     /** @param reference π_0; null when β = 0 */
     public GrpoTask(CausalLM policy, CausalLM reference, RewardSource reward, Grpo grpo, List<int[]> train, List<int[]> eval,
-                    int padId, int[] stopIds, int[] suppressIds, TrainConfig c) {
+                    int padId, int[] stopIds, int[] suppressIds, OnlineConfig c) {
         super(policy, reference, reward, train, eval, padId, stopIds, suppressIds, c.samplesPerPrompt, c);
         if (grpo.beta() > 0 && reference == null) throw new IllegalArgumentException("beta > 0 needs a reference model");
         this.grpo = grpo;

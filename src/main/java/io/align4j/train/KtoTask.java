@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OfflineConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -38,7 +40,7 @@ public final class KtoTask implements TrainingLoop.Task {
      */
     public KtoTask(CausalLM policy, CausalLM reference, Kto objective, List<TokenizedPair> train, boolean[] trainDesirable,
                    ReferenceCache.Values trainRef, List<TokenizedPair> eval, boolean[] evalDesirable, ReferenceCache.Values evalRef,
-                   int padId, TrainConfig config) {
+                   int padId, OfflineConfig config) {
         this.policy = policy;
         this.reference = reference;
         this.objective = objective;

@@ -1,6 +1,8 @@
 package io.align4j.train;
 
 import ai.djl.ndarray.NDManager;
+import io.align4j.config.OfflineConfig;
+import io.align4j.util.UserError;
 import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
 import io.align4j.data.EvalSplit;
@@ -41,13 +43,12 @@ public final class KtoTrainer {
     /** Tokenized examples with their labels, in the same order. */
     record Tokenized(List<TokenizedPair> sequences, boolean[] desirable) {}
 
-    public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
-        Kto objective = Objectives.kto(c.objectiveParams());
-        RunStart.data(c);
-        Path modelPath = RunStart.model(c);
-        Path tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
-            TextTokenizer tok = start.tokenizer();
+    public static TrainingLoop.Result run(OfflineConfig c, Consumer<String> log) throws IOException {
+        if (!Kto.NAME.equals(c.objective)) throw new UserError("objective " + c.objective + ": KtoTrainer trains kto");
+        Kto objective = (Kto) Objectives.create(Kto.NAME, c);
+        try (RunStart run = RunStart.open(c, true)) {
+            NDManager manager = run.manager;
+            TextTokenizer tok = run.tokenizer();
             OnError onError = OnError.parse(c.onError);
             DatasetRead<UnpairedExample> read = UnpairedDatasets.read(Path.of(c.data), onError, c.dropEmptyResponses);
             log.accept(read.summary());
@@ -65,14 +66,13 @@ public final class KtoTrainer {
             Tokenized eval = tokenize(evalExamples, c.batchSize, template, pairs);
             log.accept("tokenized: " + pairs.stats());
 
-            RunStart.Policy policy = RunStart.policy(c, RunStart.resumeFrom(c), start.model(), modelPath, tokenizerPath,
-                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath), manager);
+            RunStart.Policy policy = run.policy(true);
             ReferenceCache.Values trainRef = PreferenceTrainer.referenceValues(c, policy.reference(), manager, train.sequences(), tok.padId(), log);
             ReferenceCache.Values evalRef = PreferenceTrainer.referenceValues(c, policy.reference(), manager, eval.sequences(), tok.padId(), log);
             var task = new KtoTask(policy.model(), policy.reference(), objective, train.sequences(), train.desirable(), trainRef,
                     eval.sequences(), eval.desirable(), evalRef, tok.padId(), c);
             log.accept(String.format("training kto on %d examples (%d held out)", train.sequences().size(), eval.sequences().size()));
-            return TrainingLoop.run(c, policy.trainable(), task, manager, log);
+            return run.train(policy.trainable(), task, log);
         }
     }
 

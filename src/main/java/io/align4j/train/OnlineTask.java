@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OnlineConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -97,7 +99,7 @@ public abstract class OnlineTask implements TrainingLoop.Task {
     }
 
     protected OnlineTask(CausalLM policy, CausalLM reference, RewardSource reward, List<int[]> train, List<int[]> eval,
-                         int padId, int[] stopIds, int[] suppressIds, int samplesPerPrompt, TrainConfig c) {
+                         int padId, int[] stopIds, int[] suppressIds, int samplesPerPrompt, OnlineConfig c) {
         this.policy = policy;
         this.reference = reference;
         this.reward = reward;

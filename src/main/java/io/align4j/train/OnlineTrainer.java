@@ -1,6 +1,8 @@
 package io.align4j.train;
 
 import ai.djl.ndarray.NDManager;
+import io.align4j.config.OnlineConfig;
+import io.align4j.objective.PairwiseObjective;
 import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
 import io.align4j.data.EvalSplit;
@@ -33,17 +35,15 @@ import java.util.function.Consumer;
  * carry PPO's value head ({@value TrainingLoop#AUXILIARY_STATE}) and its optimiser moments.
  */
 public final class OnlineTrainer {
-    /** The objectives this trainer runs. */
-    public static final Set<String> OBJECTIVES = Set.of("pd", "rebel", "rlhf", "rkl", "grpo");
     /** The value of {@code reward_model} that selects the gold judge of tinystories-happy. */
     public static final String GOLD = "gold";
 
     private OnlineTrainer() {}
 
-    public static boolean isOnline(String objective) { return OBJECTIVES.contains(objective); }
-
-    public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
-        if (!isOnline(c.objective)) throw new UserError("objective '" + c.objective + "' is not an online method " + OBJECTIVES);
+    public static TrainingLoop.Result run(OnlineConfig c, Consumer<String> log) throws IOException {
+        if (Objectives.method(c.objective).kind() != Objectives.Kind.ONLINE)
+            throw new UserError("objective '" + c.objective + "' is not an online method (those are: "
+                    + Objectives.names(Objectives.Kind.ONLINE) + ")");
         if (c.prompts == null) throw new UserError("objective " + c.objective + " samples from prompts: set prompts (--prompts FILE)");
         RewardSpec rewardSpec = RewardSpec.of(c);
         if (rewardSpec.count() == 0)
@@ -55,8 +55,9 @@ public final class OnlineTrainer {
             throw new UserError("need inner_epochs >= 1 and 1 <= mini_batches <= batch_size (got " + c.innerEpochs + ", "
                     + c.miniBatches + ", " + c.batchSize + ")");
         if (c.maxNewTokens < 1) throw new UserError("max_new_tokens must be >= 1, was " + c.maxNewTokens);
-        boolean pairwise = c.objective.equals("pd") || c.objective.equals("rebel");
-        Grpo grpo = c.objective.equals("grpo") ? grpo(c) : null;
+        Objectives.Method method = Objectives.method(c.objective);
+        boolean pairwise = PairwiseObjective.class.isAssignableFrom(method.parameters());
+        Grpo grpo = method.parameters() == Grpo.class ? grpo(c) : null;
         if (grpo != null && c.samplesPerPrompt < 2)
             throw new UserError("grpo compares the completions of a prompt: samples_per_prompt (num_generations) must be >= 2, was "
                     + c.samplesPerPrompt);
@@ -65,20 +66,20 @@ public final class OnlineTrainer {
             throw new UserError("estimator rloo needs samples_per_prompt >= 2, was " + c.samplesPerPrompt);
         if (!pairwise && c.samplesPerPrompt < 1) throw new UserError("samples_per_prompt must be >= 1, was " + c.samplesPerPrompt);
 
-        Path modelPath = RunStart.model(c), tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
-            TextTokenizer tok = start.tokenizer();
+        PairwiseObjective pairObjective = pairwise ? Objectives.pairwise(c.objective, c) : null;
+        ShapedReward shaping = pairwise || grpo != null ? null : shaping(c);
+        try (RunStart run = RunStart.open(c, false)) {
+            NDManager manager = run.manager;
+            TextTokenizer tok = run.tokenizer();
             List<int[]> train = new ArrayList<>(), eval = new ArrayList<>();
             readPrompts(c, tok, train, eval, log);
             if (train.isEmpty()) throw new UserError("no training prompts in " + c.prompts);
             // GRPO with β = 0 never looks at π_0, so it is not loaded (TRL does the same)
             boolean needsReference = grpo == null || grpo.beta() > 0;
-            Optional<Path> checkpoint = RunStart.resumeFrom(c);
-            List<Path> tokenizerFiles = ModelLoader.tokenizerFiles(modelPath, tokenizerPath);
-            RunStart.Policy run = RunStart.policy(c, checkpoint, start.model(), modelPath, tokenizerPath, tokenizerFiles, manager,
-                    needsReference);
-            CausalLM policy = run.model();
-            CausalLM reference = needsReference ? run.reference() : null;
+            Optional<Path> checkpoint = run.checkpoint;
+            RunStart.Policy started = run.policy(needsReference);
+            CausalLM policy = started.model();
+            CausalLM reference = started.reference();
             RewardSource reward = rewardSpec.build(tok, manager);
             int[] suppress = c.fixedLength ? new int[] {tok.bosId(), tok.eosId()} : new int[] {tok.bosId()};
             int[] stop = c.fixedLength ? new int[0] : tok.stopIds();
@@ -87,13 +88,11 @@ public final class OnlineTrainer {
             OnlineTask task;
             if (grpo != null) {
                 task = new GrpoTask(policy, reference, reward, grpo, train, eval, tok.padId(), stop, suppress, c);
-                trainable = run.trainable();
+                trainable = started.trainable();
             } else if (pairwise) {
-                var objective = Objectives.create(c.objective, c.objectiveParams());
-                task = new PairOnlineTask(policy, reference, reward, objective, train, eval, tok.padId(), stop, suppress, c);
-                trainable = run.trainable();
+                task = new PairOnlineTask(policy, reference, reward, pairObjective, train, eval, tok.padId(), stop, suppress, c);
+                trainable = started.trainable();
             } else {
-                ShapedReward shaping = shaping(c);
                 ValueHead head = null;
                 if (estimator == PolicyGradientTask.Estimator.PPO) {
                     head = checkpoint.isPresent() ? ValueHead.of(TrainingLoop.readAuxiliary(checkpoint.get(), manager))
@@ -101,34 +100,30 @@ public final class OnlineTrainer {
                 }
                 task = new PolicyGradientTask(policy, reference, reward, shaping, estimator, head, checkpoint.isEmpty(), train, eval,
                         tok.padId(), stop, suppress, c);
-                trainable = run.trainable().withAuxiliary(head == null ? Map.of() : head.parameters());
+                trainable = started.trainable().withAuxiliary(head == null ? Map.of() : head.parameters());
             }
             String variant = grpo != null ? " (" + grpo.lossType().name().toLowerCase(Locale.ROOT) + ")" : pairwise ? "" : " (" + c.estimator + ")";
             log.accept(String.format(Locale.ROOT, "training %s%s online on %d prompts (%d held out), reward %s",
                     c.objective, variant, train.size(), eval.size(), rewardSpec.describe()));
             try (reward) {
-                return TrainingLoop.run(c, trainable, task, manager, log);
+                return run.train(trainable, task, log);
             }
         }
     }
 
     /** GRPO's loss from the config: loss_type, epsilon_low, epsilon_high (default epsilon_low), beta (default 0). */
-    static Grpo grpo(TrainConfig c) {
-        for (String key : c.objectiveParams().keySet())
-            if (!key.equals("beta"))
-                throw new UserError("objective grpo: unknown hyper-parameter '" + key + "' (known: beta, and loss_type, epsilon_low,"
-                        + " epsilon_high, dynamic_sampling)");
+    static Grpo grpo(OnlineConfig c) {
+        Objectives.checkHyperParameters(c.objective, c);
         return new Grpo(Grpo.LossType.parse(c.lossType), c.epsilonLow, c.epsilonHigh != null ? c.epsilonHigh : c.epsilonLow,
                 c.beta != null ? c.beta : 0, c.maxNewTokens);
     }
 
     /** β and γ of RLHF (γ = 0; a γ is an error) and RKL, defaults those of {@link ShapedReward}. */
-    static ShapedReward shaping(TrainConfig c) {
+    static ShapedReward shaping(OnlineConfig c) {
         ShapedReward defaults = new ShapedReward();
-        Set<String> allowed = c.objective.equals("rlhf") ? Set.of("beta") : Set.of("beta", "gamma");
-        for (String key : c.objectiveParams().keySet())
-            if (!allowed.contains(key))
-                throw new UserError("objective " + c.objective + ": unknown hyper-parameter '" + key + "' (known: " + allowed + ")");
+        Objectives.checkHyperParameters(c.objective, c);
+        if (c.objective.equals("rlhf") && c.gamma != null)
+            throw new UserError("objective rlhf has no entropy term, so it does not take gamma (rkl does); its hyper-parameters: beta");
         double beta = c.beta != null ? c.beta : defaults.beta();
         if (!(beta >= 0)) throw new UserError("beta must be >= 0, was " + beta);
         if (c.objective.equals("rlhf")) return ShapedReward.rlhf(beta);
@@ -149,7 +144,7 @@ public final class OnlineTrainer {
      * Prompt ids (BOS, then the rendered prompt; over {@code max_prompt_length} tokens the end is
      * kept after BOS), split by {@code eval_prompts}' file or the content hash.
      */
-    static void readPrompts(TrainConfig c, TextTokenizer tok, List<int[]> train, List<int[]> eval, Consumer<String> log) {
+    static void readPrompts(OnlineConfig c, TextTokenizer tok, List<int[]> train, List<int[]> eval, Consumer<String> log) {
         OnError onError = OnError.parse(c.onError);
         ChatTemplate template = ChatTemplate.forTokenizer(tok);
         DatasetRead<PromptExample> read = PromptDatasets.read(Path.of(c.prompts), onError);

@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OnlineConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -29,7 +31,7 @@ public final class PairOnlineTask extends OnlineTask {
     private final PairwiseObjective objective;
 
     public PairOnlineTask(CausalLM policy, CausalLM reference, RewardSource reward, PairwiseObjective objective,
-                          List<int[]> train, List<int[]> eval, int padId, int[] stopIds, int[] suppressIds, TrainConfig c) {
+                          List<int[]> train, List<int[]> eval, int padId, int[] stopIds, int[] suppressIds, OnlineConfig c) {
         super(policy, reference, reward, train, eval, padId, stopIds, suppressIds, 2, c);
         this.objective = objective;
     }

@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OnlineConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -63,7 +65,7 @@ public final class PolicyGradientTask extends OnlineTask {
      */
     public PolicyGradientTask(CausalLM policy, CausalLM reference, RewardSource reward, ShapedReward shaping,
                               Estimator estimator, ValueHead valueHead, boolean freshValueHead, List<int[]> train,
-                              List<int[]> eval, int padId, int[] stopIds, int[] suppressIds, TrainConfig c) {
+                              List<int[]> eval, int padId, int[] stopIds, int[] suppressIds, OnlineConfig c) {
         super(policy, reference, reward, train, eval, padId, stopIds, suppressIds, c.samplesPerPrompt, c);
         if (estimator == Estimator.PPO && valueHead == null) throw new IllegalArgumentException("PPO needs a value head");
         this.shaping = shaping;

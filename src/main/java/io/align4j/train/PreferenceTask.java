@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OfflineConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -44,7 +46,7 @@ public final class PreferenceTask implements TrainingLoop.Task {
     public PreferenceTask(CausalLM policy, CausalLM reference, PairwiseObjective objective,
                           List<TokenizedPair> train, ReferenceCache.Values trainRef,
                           List<TokenizedPair> eval, ReferenceCache.Values evalRef,
-                          int padId, int[] stopIds, TrainConfig config) {
+                          int padId, int[] stopIds, OfflineConfig config) {
         this.policy = policy;
         this.reference = reference;
         this.objective = objective;

@@ -1,6 +1,8 @@
 package io.align4j.train;
 
 import ai.djl.ndarray.NDManager;
+import io.align4j.config.OfflineConfig;
+import io.align4j.config.PairDataConfig;
 import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
 import io.align4j.data.EvalSplit;
@@ -19,6 +21,7 @@ import io.align4j.model.io.ModelLoader;
 import io.align4j.objective.Objectives;
 import io.align4j.objective.PairwiseObjective;
 import io.align4j.tokenizer.TextTokenizer;
+import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,29 +36,28 @@ import java.util.function.Consumer;
 public final class PreferenceTrainer {
     private PreferenceTrainer() {}
 
-    public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
-        PairwiseObjective objective = Objectives.create(c.objective, c.objectiveParams());
-        RunStart.data(c);
-        Path modelPath = RunStart.model(c);
-        Path tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
-            TextTokenizer tok = start.tokenizer();
+    public static TrainingLoop.Result run(OfflineConfig c, Consumer<String> log) throws IOException {
+        if (Objectives.method(c.objective).kind() != Objectives.Kind.OFFLINE_PAIRWISE)
+            throw new UserError("objective " + c.objective + " is not an offline pairwise objective (those are: "
+                    + Objectives.names(Objectives.Kind.OFFLINE_PAIRWISE) + ")");
+        PairwiseObjective objective = Objectives.pairwise(c.objective, c);
+        try (RunStart run = RunStart.open(c, true)) {
+            TextTokenizer tok = run.tokenizer();
             List<TokenizedPair> train = new ArrayList<>(), eval = new ArrayList<>();
             tokenizeSplit(c, tok, train, eval, log);
 
-            RunStart.Policy policy = RunStart.policy(c, RunStart.resumeFrom(c), start.model(), modelPath, tokenizerPath,
-                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath), manager);
-            ReferenceCache.Values trainRef = referenceValues(c, policy.reference(), manager, train, tok.padId(), log);
-            ReferenceCache.Values evalRef = referenceValues(c, policy.reference(), manager, eval, tok.padId(), log);
+            RunStart.Policy policy = run.policy(true);
+            ReferenceCache.Values trainRef = referenceValues(c, policy.reference(), run.manager, train, tok.padId(), log);
+            ReferenceCache.Values evalRef = referenceValues(c, policy.reference(), run.manager, eval, tok.padId(), log);
             var task = new PreferenceTask(policy.model(), policy.reference(), objective, train, trainRef, eval, evalRef,
                     tok.padId(), tok.stopIds(), c);
             log.accept(String.format("training %s on %d pairs (%d held out)", objective.name(), train.size(), eval.size()));
-            return TrainingLoop.run(c, policy.trainable(), task, manager, log);
+            return run.train(policy.trainable(), task, log);
         }
     }
 
     /** Reads, splits and tokenizes the preference data, reporting what was dropped and why. */
-    static void tokenizeSplit(TrainConfig c, TextTokenizer tok, List<TokenizedPair> train, List<TokenizedPair> eval,
+    static void tokenizeSplit(PairDataConfig c, TextTokenizer tok, List<TokenizedPair> train, List<TokenizedPair> eval,
                               Consumer<String> log) {
         PreferenceFormat format = PreferenceFormat.parse(c.format);
         OnError onError = OnError.parse(c.onError);
@@ -76,11 +78,11 @@ public final class PreferenceTrainer {
     }
 
     /** The pairs the config's {@code drop_empty_responses}, {@code split} and {@code min_score_gap} keep. */
-    static PairFilter pairFilter(TrainConfig c) {
+    static PairFilter pairFilter(PairDataConfig c) {
         return new PairFilter(c.dropEmptyResponses, c.split, c.minScoreGap);
     }
 
-    static ReferenceCache.Values referenceValues(TrainConfig c, CausalLM reference, NDManager manager,
+    static ReferenceCache.Values referenceValues(OfflineConfig c, CausalLM reference, NDManager manager,
                                                          List<TokenizedPair> pairs, int padId, Consumer<String> log)
             throws IOException {
         if (!c.useReferenceCache) return null; // the task runs the reference inside each step

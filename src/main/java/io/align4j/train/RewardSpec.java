@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OnlineConfig;
+
 import ai.djl.ndarray.NDManager;
 import io.align4j.model.RewardModel;
 import io.align4j.reward.CommandReward;
@@ -30,7 +32,7 @@ public record RewardSpec(String rewardModel, List<String> classes, List<String> 
     }
 
     /** The rewards of a training config. */
-    public static RewardSpec of(TrainConfig c) {
+    public static RewardSpec of(OnlineConfig c) {
         return new RewardSpec(c.rewardModel, c.rewardClass, c.rewardRegex, c.rewardCommand, c.rewardWeights, c.rewardTimeout);
     }
 

@@ -1,6 +1,7 @@
 package io.align4j.train;
 
 import ai.djl.ndarray.NDManager;
+import io.align4j.config.RewardModelConfig;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.data.TokenizedPair;
 import io.align4j.model.CausalLM;
@@ -25,35 +26,26 @@ import java.util.function.Consumer;
  */
 public final class RewardTrainer {
     /** The objective label of reward-model runs: the registry's name of {@link BradleyTerry}. */
-    public static final String OBJECTIVE = "bt";
+    public static final String OBJECTIVE = RewardModelConfig.OBJECTIVE;
 
     private RewardTrainer() {}
 
-    /** The settings {@code align4j reward} starts from: {@link TrainConfig}'s, objective bt, output {@code runs/reward}. */
-    public static TrainConfig defaults() {
-        TrainConfig c = new TrainConfig();
-        c.objective = OBJECTIVE;
-        c.output = "runs/reward";
-        return c;
-    }
-
-    public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
+    public static TrainingLoop.Result run(RewardModelConfig c, Consumer<String> log) throws IOException {
         if (!OBJECTIVE.equals(c.objective))
             throw new UserError("objective '" + c.objective + "': align4j reward trains a Bradley–Terry model (objective bt)");
-        BradleyTerry objective = (BradleyTerry) Objectives.create(OBJECTIVE, c.objectiveParams());
+        BradleyTerry objective = (BradleyTerry) Objectives.create(OBJECTIVE, c);
         double centering = c.centerRewardsCoefficient == null ? 0 : c.centerRewardsCoefficient;
         if (!(centering >= 0)) throw new UserError("center_rewards_coefficient must be >= 0, got " + centering);
         if (c.loraR > 0)
             throw new UserError("lora_r " + c.loraR + ": reward models train every weight for now (their score head would need "
                     + "PEFT's modules_to_save); leave --lora-r out");
-        RunStart.data(c);
-        Path modelPath = RunStart.model(c), tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
-            TextTokenizer tok = start.tokenizer();
+        try (RunStart run = RunStart.open(c, true)) {
+            NDManager manager = run.manager;
+            TextTokenizer tok = run.tokenizer();
             List<TokenizedPair> train = new ArrayList<>(), eval = new ArrayList<>();
             PreferenceTrainer.tokenizeSplit(c, tok, train, eval, log);
-            Optional<Path> checkpoint = RunStart.resumeFrom(c);
-            CausalLM backbone = RunStart.modelToTrain(checkpoint, start.model(), manager);
+            Optional<Path> checkpoint = run.checkpoint;
+            CausalLM backbone = run.modelToTrain();
             RewardModel model = checkpoint.isPresent()
                     ? new RewardModel(backbone, HfCheckpoint.readRewardHead(checkpoint.get(), manager, DataType.FLOAT32), tok)
                     : RewardModel.initialise(backbone, tok, c.seed, c.rewardLikelihoodTerm);
@@ -63,11 +55,10 @@ public final class RewardTrainer {
                 model.likelihoodWeight().orElseThrow().set(new float[] {(float) alpha});
                 log.accept(String.format("likelihood weight α starts at %.4f, the fit of the likelihood term alone to the %d pairs", alpha, train.size()));
             }
-            var trainable = new TrainingLoop.Trainable(backbone.config(), model.parameters(),
-                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath));
+            var trainable = new TrainingLoop.Trainable(backbone.config(), model.parameters(), run.tokenizerFiles());
             var task = new RewardTask(model, objective, centering, train, eval, tok.padId(), c.batchSize);
             log.accept(String.format("training a reward model on %d pairs (%d held out)", train.size(), eval.size()));
-            return TrainingLoop.run(c, trainable, task, manager, log);
+            return run.train(trainable, task, log);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.align4j.train;
 
-import ai.djl.ndarray.NDManager;
+import io.align4j.config.RunConfig;
+import io.align4j.config.SftConfig;
 import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
 import io.align4j.data.EvalSplit;
@@ -30,40 +31,27 @@ import java.util.function.Consumer;
  */
 public final class SftTrainer {
     /** The objective label of SFT runs, in the config, progress bar and trainer state. */
-    public static final String OBJECTIVE = "sft";
+    public static final String OBJECTIVE = SftConfig.OBJECTIVE;
 
     private SftTrainer() {}
 
-    /** The settings {@code align4j sft} starts from: {@link TrainConfig}'s, labelled sft, output {@code runs/sft}. */
-    public static TrainConfig defaults() {
-        TrainConfig c = new TrainConfig();
-        c.objective = OBJECTIVE;
-        c.output = "runs/sft";
-        return c;
-    }
-
-    public static TrainingLoop.Result run(TrainConfig c, Consumer<String> log) throws IOException {
+    public static TrainingLoop.Result run(SftConfig c, Consumer<String> log) throws IOException {
         if (!OBJECTIVE.equals(c.objective))
             throw new UserError("objective '" + c.objective + "': align4j sft trains next-token cross-entropy (objective sft); "
                     + "pairwise objectives belong to align4j train");
-        if (!c.objectiveParams().isEmpty())
-            throw new UserError("sft takes no objective hyper-parameters, got " + c.objectiveParams().keySet());
-        RunStart.data(c);
-        Path modelPath = RunStart.model(c), tokenizerPath = RunStart.tokenizer(c);
-        try (NDManager manager = RunStart.manager(c); ModelLoader.LoadedModel start = RunStart.start(c, manager)) {
-            TextTokenizer tok = start.tokenizer();
+        try (RunStart run = RunStart.open(c, true)) {
+            TextTokenizer tok = run.tokenizer();
             List<TokenizedSequence> train = new ArrayList<>(), eval = new ArrayList<>();
             tokenizeSplit(c, tok, train, eval, log);
-            RunStart.Policy policy = RunStart.policy(c, RunStart.resumeFrom(c), start.model(), modelPath, tokenizerPath,
-                    ModelLoader.tokenizerFiles(modelPath, tokenizerPath), manager, false);
+            RunStart.Policy policy = run.policy(false);
             log.accept(String.format("SFT on %d sequences of %d target tokens (%d held out)", train.size(),
                     train.stream().mapToLong(s -> s.completionIds().length).sum(), eval.size()));
-            return TrainingLoop.run(c, policy.trainable(), new SftTask(policy.model(), train, eval, tok.padId(), c.batchSize), manager, log);
+            return run.train(policy.trainable(), new SftTask(policy.model(), train, eval, tok.padId(), c.batchSize), log);
         }
     }
 
     /** Reads, splits (by content hash unless {@code eval_data} is given) and tokenizes the SFT data. */
-    static void tokenizeSplit(TrainConfig c, TextTokenizer tok, List<TokenizedSequence> train, List<TokenizedSequence> eval,
+    static void tokenizeSplit(RunConfig c, TextTokenizer tok, List<TokenizedSequence> train, List<TokenizedSequence> eval,
                               Consumer<String> log) {
         if (c.maxLength < 2) throw new UserError("max_length must be at least 2 for SFT, got " + c.maxLength);
         OnError onError = OnError.parse(c.onError);

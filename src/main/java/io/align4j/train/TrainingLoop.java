@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.align4j.config.ConfigLoader;
+import io.align4j.config.RunConfig;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.SafeTensors;
@@ -141,7 +142,7 @@ public final class TrainingLoop {
      * the caller has built {@code trainable} from the checkpoint's weights; this restores the
      * optimiser and step from the same checkpoint.
      */
-    public static Result run(TrainConfig config, Trainable trainable, Task task, NDManager manager,
+    public static Result run(RunConfig config, Trainable trainable, Task task, NDManager manager,
                              Consumer<String> log) throws IOException {
         Path out = Path.of(config.output);
         Files.createDirectories(out);
@@ -239,7 +240,7 @@ public final class TrainingLoop {
     }
 
     /** Model (Hugging Face layout, or only its adapters), optimiser moments and the step, in one checkpoint folder. */
-    static void writeCheckpoint(Path folder, Trainable t, AdamW adam, long step, TrainConfig config) throws IOException {
+    static void writeCheckpoint(Path folder, Trainable t, AdamW adam, long step, RunConfig config) throws IOException {
         Files.delete(folder); // the model writer creates the folder itself, atomically
         t.writer().write(folder, t);
         Map<String, NDArray> moments = new LinkedHashMap<>();

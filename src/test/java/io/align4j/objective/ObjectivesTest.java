@@ -1,5 +1,9 @@
 package io.align4j.objective;
 
+import io.align4j.config.OfflineConfig;
+import io.align4j.config.OnlineConfig;
+import io.align4j.config.RewardModelConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -311,21 +315,53 @@ class ObjectivesTest {
 
     @Test
     void registryCreatesByNameWithOverrides() {
-        assertEquals(new Dpo(0.25), Objectives.create("dpo", Map.of("beta", 0.25)));
-        assertEquals(new Ipo(0.1, false), Objectives.create("ipo", Map.of("length_normalised", "false")));
-        assertEquals(new PreferenceDistillation(0.1, 0.05, true, true),
-                Objectives.create("pd", Map.of("ratio_to_sampling", true, "kl_as_shaping", true)));
-        assertEquals(new Pmle(0.01, 1e-5), Objectives.create("pmle", null));
-        for (String name : Objectives.NAMES) assertEquals(name, Objectives.create(name, Map.of()).name());
-        UserError unknownKey = assertThrows(UserError.class, () -> Objectives.create("dpo", Map.of("bta", 0.1)));
-        assertTrue(unknownKey.getMessage().contains("bta"), unknownKey.getMessage());
-        assertThrows(UserError.class, () -> Objectives.create("dpox", Map.of()));
-        assertThrows(UserError.class, () -> Objectives.create("robust", Map.of("epsilon", 0.5)));
-        assertThrows(UserError.class, () -> Objectives.create("mio", Map.of("beta", "high")));
-        assertEquals(new Kto(0.2, 1.0, 1.33), Objectives.kto(Map.of("beta", 0.2, "undesirable_weight", "1.33")));
-        assertEquals(new Kto(), Objectives.kto(Map.of()));
-        assertThrows(UserError.class, () -> Objectives.kto(Map.of("gamma", 0.1)));
-        assertTrue(assertThrows(UserError.class, () -> Objectives.create("kto", Map.of())).getMessage().contains("unpaired data: kto"));
+        OfflineConfig c = new OfflineConfig();
+        c.beta = 0.25;
+        assertEquals(new Dpo(0.25), Objectives.create("dpo", c));
+        OfflineConfig ipo = new OfflineConfig();
+        ipo.lengthNormalised = false;
+        assertEquals(new Ipo(0.1, false), Objectives.create("ipo", ipo));
+        OnlineConfig pd = new OnlineConfig();
+        pd.ratioToSampling = true;
+        pd.klAsShaping = true;
+        assertEquals(new PreferenceDistillation(0.1, 0.05, true, true), Objectives.create("pd", pd));
+        assertEquals(new Pmle(0.01, 1e-5), Objectives.create("pmle", new OfflineConfig()));
+        for (Objectives.Method m : Objectives.ALL) {
+            if (m.defaults() == null) continue;
+            Object config = m.kind() == Objectives.Kind.REWARD_MODEL ? new RewardModelConfig()
+                    : m.kind() == Objectives.Kind.ONLINE ? new OnlineConfig() : new OfflineConfig();
+            assertEquals(m.defaults().get(), Objectives.create(m.name(), config), m.name() + " at its defaults");
+        }
+        OfflineConfig eta = new OfflineConfig();
+        eta.eta = 0.1;
+        UserError notTaken = assertThrows(UserError.class, () -> Objectives.create("dpo", eta));
+        assertEquals("objective dpo does not take eta (its hyper-parameters: beta)", notTaken.getMessage());
+        assertThrows(UserError.class, () -> Objectives.create("dpox", new OfflineConfig()));
+        OfflineConfig robust = new OfflineConfig();
+        robust.epsilon = 0.5;
+        assertTrue(assertThrows(UserError.class, () -> Objectives.create("robust", robust)).getMessage().contains("epsilon < 0.5"));
+        OfflineConfig kto = new OfflineConfig();
+        kto.beta = 0.2;
+        kto.undesirableWeight = 1.33;
+        assertEquals(new Kto(0.2, 1.0, 1.33), Objectives.create("kto", kto));
+        assertEquals(new Kto(), Objectives.create("kto", new OfflineConfig()));
+        OfflineConfig gamma = new OfflineConfig();
+        gamma.gamma = 0.1;
+        assertEquals("objective kto does not take gamma (its hyper-parameters: beta, desirable_weight, undesirable_weight)",
+                assertThrows(UserError.class, () -> Objectives.create("kto", gamma)).getMessage());
+    }
+
+    @Test
+    void everyObjectiveHyperParameterIsASettingOfItsConfig() {
+        // an objective's record components are its hyper-parameters; each must be settable by the config its runs read
+        for (Objectives.Method m : Objectives.ALL) {
+            if (m.defaults() == null) continue;
+            Class<?> config = m.kind() == Objectives.Kind.REWARD_MODEL ? RewardModelConfig.class
+                    : m.kind() == Objectives.Kind.ONLINE ? OnlineConfig.class : OfflineConfig.class;
+            for (var component : m.parameters().getRecordComponents())
+                assertTrue(io.align4j.config.Settings.find(config, component.getName()).map(e -> e.setting().hyperParameter()).orElse(false),
+                        m.name() + "'s " + component.getName() + " is a hyper-parameter setting of " + config.getSimpleName());
+        }
     }
 
     private static double sigmoid(double z) { return 1 / (1 + Math.exp(-z)); }

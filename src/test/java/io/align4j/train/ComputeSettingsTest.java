@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OfflineConfig;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.align4j.testing.SharedData;
@@ -16,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ComputeSettingsTest {
     @TempDir Path dir;
 
-    private TrainConfig config(Path data, String name, String dtype) {
-        TrainConfig c = new TrainConfig();
+    private OfflineConfig config(Path data, String name, String dtype) {
+        OfflineConfig c = new OfflineConfig();
         c.data = data.toString();
         c.output = dir.resolve(name).toString();
         c.referenceCache = dir.resolve("refcache-" + dtype).toString();
@@ -46,10 +48,10 @@ class ComputeSettingsTest {
             assertEquals(number(f32.get(i), "logps/chosen"), number(f64.get(i), "logps/chosen"), 1e-3, "step " + (i + 1));
         }
         assertNotEquals(f32.get(0).get("logps/chosen"), f64.get(0).get("logps/chosen"), "float64 is really used");
-        TrainConfig bad = config(data, "bad", "float16");
+        OfflineConfig bad = config(data, "bad", "float16");
         String m = assertThrows(UserError.class, () -> PreferenceTrainer.run(bad, s -> {})).getMessage();
         assertTrue(m.contains("dtype 'float16'"), m);
-        TrainConfig badDevice = config(data, "bad2", "float32");
+        OfflineConfig badDevice = config(data, "bad2", "float32");
         badDevice.device = "tpu";
         m = assertThrows(UserError.class, () -> PreferenceTrainer.run(badDevice, s -> {})).getMessage();
         assertTrue(m.contains("device 'tpu'"), m);

@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OnlineConfig;
+
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.bench.BenchModels;
@@ -43,7 +45,7 @@ public final class GrpoSpeedBench {
                 for (int t = 1; t < promptTokens; t++) ids[t] = 3 + random.nextInt(vocab - 3);
                 train.add(ids);
             }
-            TrainConfig c = new TrainConfig();
+            OnlineConfig c = new OnlineConfig();
             c.objective = "grpo";
             c.output = out.toString();
             c.batchSize = prompts;

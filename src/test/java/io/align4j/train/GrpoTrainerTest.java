@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OnlineConfig;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDArray;
@@ -30,8 +32,8 @@ class GrpoTrainerTest {
     }
 
     /** GRPO's small run: 4 completions per prompt, a regex reward. */
-    TrainConfig config(String output) {
-        TrainConfig c = OnlineTrainerTest.smallOnlineRun("grpo", prompts, dir.resolve(output));
+    OnlineConfig config(String output) {
+        OnlineConfig c = OnlineTrainerTest.smallOnlineRun("grpo", prompts, dir.resolve(output));
         c.rewardRegex = List.of("\\bthe\\b");
         c.samplesPerPrompt = 4;
         return c;
@@ -72,7 +74,7 @@ class GrpoTrainerTest {
     @Test
     void eachLossTypeTrainsAndLogsTrlMetrics() throws IOException {
         for (String lossType : List.of("grpo", "dr_grpo", "dapo")) {
-            TrainConfig c = config(lossType);
+            OnlineConfig c = config(lossType);
             c.lossType = lossType;
             c.maxSteps = 3;
             if (lossType.equals("grpo")) c.beta = 0.04;
@@ -108,7 +110,7 @@ class GrpoTrainerTest {
              var start = io.align4j.model.io.ModelLoader.load(DataPaths.root().resolve(DataPaths.STORIES260K_MODEL), null, manager)) {
             var tok = start.tokenizer();
             List<int[]> promptIds = OnlineTrainerTest.promptIds(tok);
-            TrainConfig c = config("unused");
+            OnlineConfig c = config("unused");
             c.beta = 0.1;
             c.miniBatches = 1;
             var policy = io.align4j.model.Models.trainable(start.model());
@@ -128,10 +130,10 @@ class GrpoTrainerTest {
     /** 4 steps straight and 2 + resume + 2 with dynamic sampling refilling groups: weights, moments and metrics identical. */
     @Test
     void resumeIsBitwiseExactWithDynamicSampling() throws IOException {
-        TrainConfig straight = config("straight");
+        OnlineConfig straight = config("straight");
         straight.dynamicSampling = true;
         OnlineTrainer.run(straight, s -> {});
-        TrainConfig halves = config("halves");
+        OnlineConfig halves = config("halves");
         halves.dynamicSampling = true;
         halves.stopAfterSteps = 2;
         assertEquals(2, OnlineTrainer.run(halves, s -> {}).steps());
@@ -154,7 +156,7 @@ class GrpoTrainerTest {
     /** A Java plug-in named by class and a regex, weighted 1 and 0.5: the logged reward is the weighted sum of the parts' means. */
     @Test
     void javaPluginAndRegexTrainWithWeights() throws IOException {
-        TrainConfig c = config("plugin");
+        OnlineConfig c = config("plugin");
         c.rewardClass = List.of(SaysThe.class.getName());
         c.rewardRegex = List.of("\\bdog\\b");
         c.rewardWeights = List.of(1.0, 0.5);
@@ -172,7 +174,7 @@ class GrpoTrainerTest {
         Path script = dir.resolve("reward.sh");
         Files.writeString(script, "echo started >> '" + counter + "'\n"
                 + "while IFS= read -r line; do case \"$line\" in *'\"completion\"'*the*) echo 1;; *) echo 0;; esac; done\n");
-        TrainConfig c = config("command");
+        OnlineConfig c = config("command");
         c.rewardRegex = null;
         c.rewardCommand = List.of("sh '" + script + "'");
         c.maxSteps = 3;
@@ -223,7 +225,7 @@ class GrpoTrainerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             assertFalse(HfCheckpoint.read(checkpoint, m, DataType.FLOAT32).parameters().isEmpty());
         }
-        TrainConfig c = config("unused");
+        OnlineConfig c = config("unused");
         c.output = checkpoint.getParent().toString();
         c.resume = true;
         c.samplesPerPrompt = 2;

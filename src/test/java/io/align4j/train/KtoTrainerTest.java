@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OfflineConfig;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,7 +62,7 @@ class KtoTrainerTest {
         SharedData.require(DataPaths.STORIES260K_MODEL);
         Path data = dir.resolve("kto.jsonl");
         UnpairedDatasets.write(UnpairedDatasets.read(StoryPairs.write(dir), OnError.FAIL, false).examples(), data);
-        TrainConfig c = new TrainConfig();
+        OfflineConfig c = new OfflineConfig();
         c.objective = "kto";
         c.data = data.toString();
         c.output = dir.resolve("run").toString();

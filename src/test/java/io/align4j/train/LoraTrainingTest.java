@@ -1,5 +1,8 @@
 package io.align4j.train;
 
+import io.align4j.config.OfflineConfig;
+import io.align4j.config.OnlineConfig;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDArray;
@@ -32,8 +35,8 @@ class LoraTrainingTest {
         data = StoryPairs.write(dir);
     }
 
-    private TrainConfig config(String output, int loraR) {
-        TrainConfig c = new TrainConfig();
+    private OfflineConfig config(String output, int loraR) {
+        OfflineConfig c = new OfflineConfig();
         c.data = data.toString();
         c.output = dir.resolve(output).toString();
         c.referenceCache = dir.resolve("refcache").toString();
@@ -57,13 +60,13 @@ class LoraTrainingTest {
 
     @Test
     void loraCheckpointsHoldOnlyAdaptersAndResumeBitwiseWithDropout() throws IOException {
-        TrainConfig straight = config("straight", 4);
+        OfflineConfig straight = config("straight", 4);
         TrainingLoop.Result r = PreferenceTrainer.run(straight, s -> {});
         Path last = r.output();
         assertTrue(Files.exists(last.resolve(LoraAdapters.CONFIG)) && Files.exists(last.resolve(LoraAdapters.WEIGHTS)));
         assertFalse(Files.exists(last.resolve(HfCheckpoint.WEIGHTS)), "no copy of the base weights");
 
-        TrainConfig halves = config("halves", 4);
+        OfflineConfig halves = config("halves", 4);
         halves.stopAfterSteps = 3;
         PreferenceTrainer.run(halves, s -> {});
         halves.stopAfterSteps = 0;
@@ -82,7 +85,7 @@ class LoraTrainingTest {
         }
         assertEquals(MetricsLog.read(dir.resolve("straight/metrics.jsonl")), MetricsLog.read(dir.resolve("halves/metrics.jsonl")));
 
-        TrainConfig full = config("full", 0);
+        OfflineConfig full = config("full", 0);
         full.maxSteps = 1;
         Path fullCheckpoint = PreferenceTrainer.run(full, s -> {}).output();
         double share = (double) folderBytes(last) / folderBytes(fullCheckpoint);
@@ -93,9 +96,9 @@ class LoraTrainingTest {
     @Test
     void onlinePpoWithLoraResumesBitwise() throws IOException {
         Path prompts = OnlineTrainerTest.writeOpenings(dir);
-        TrainConfig straight = online(prompts, "ppo-straight");
+        OnlineConfig straight = online(prompts, "ppo-straight");
         OnlineTrainer.run(straight, s -> {});
-        TrainConfig halves = online(prompts, "ppo-halves");
+        OnlineConfig halves = online(prompts, "ppo-halves");
         halves.stopAfterSteps = 2;
         assertEquals(2, OnlineTrainer.run(halves, s -> {}).steps());
         halves.stopAfterSteps = 0;
@@ -113,8 +116,8 @@ class LoraTrainingTest {
         assertEquals(MetricsLog.read(dir.resolve("ppo-straight/metrics.jsonl")), MetricsLog.read(dir.resolve("ppo-halves/metrics.jsonl")));
     }
 
-    private static TrainConfig online(Path prompts, String output) {
-        TrainConfig c = OnlineTrainerTest.smallOnlineRun("rlhf", prompts, prompts.getParent().resolve(output));
+    private static OnlineConfig online(Path prompts, String output) {
+        OnlineConfig c = OnlineTrainerTest.smallOnlineRun("rlhf", prompts, prompts.getParent().resolve(output));
         c.rewardModel = OnlineTrainer.GOLD;
         c.loraR = 4;
         c.loraAlpha = 8;
@@ -125,7 +128,7 @@ class LoraTrainingTest {
 
     @Test
     void anAdapterFolderLoadsAsAModelAndMergesToTheSameLogits() throws IOException {
-        TrainConfig c = config("run", 4);
+        OfflineConfig c = config("run", 4);
         c.maxSteps = 3;
         Path adapter = PreferenceTrainer.run(c, s -> {}).output();
         String[] generated = CliRun.run("generate", "--model", adapter.toString(), "--max-new-tokens", "8", "--ids");

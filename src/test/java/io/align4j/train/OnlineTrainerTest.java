@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OnlineConfig;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDArray;
@@ -53,15 +55,15 @@ class OnlineTrainerTest {
         return file;
     }
 
-    TrainConfig config(String objective, String output) {
-        TrainConfig c = smallOnlineRun(objective, prompts, dir.resolve(output));
+    OnlineConfig config(String objective, String output) {
+        OnlineConfig c = smallOnlineRun(objective, prompts, dir.resolve(output));
         c.rewardModel = OnlineTrainer.GOLD;
         return c;
     }
 
     /** A few fast steps: 4 prompts × 2 samples of exactly 12 tokens, 2 × 2 updates per rollout, no held-out split. */
-    static TrainConfig smallOnlineRun(String objective, Path prompts, Path output) {
-        TrainConfig c = new TrainConfig();
+    static OnlineConfig smallOnlineRun(String objective, Path prompts, Path output) {
+        OnlineConfig c = new OnlineConfig();
         c.objective = objective;
         c.prompts = prompts.toString();
         c.output = output.toString();
@@ -95,7 +97,7 @@ class OnlineTrainerTest {
             List<int[]> promptIds = new ArrayList<>();
             for (int i = 0; i < 64; i++) promptIds.add(tok.encode(OPENINGS[i % OPENINGS.length], true, false));
             int longest = promptIds.stream().mapToInt(p -> p.length).max().orElseThrow();
-            TrainConfig c = config("rlhf", "unused");
+            OnlineConfig c = config("rlhf", "unused");
             PolicyGradientTask task = new PolicyGradientTask(counting, Models.frozenCopy(start.model(), manager), RewardSource.gold(tok),
                     ShapedReward.rlhf(0.05), PolicyGradientTask.Estimator.RLOO, null, false, promptIds, List.of(), tok.padId(),
                     new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
@@ -116,9 +118,9 @@ class OnlineTrainerTest {
     /** PPO run of 4 rollouts straight, and 2 + resume + 2: policy and value head bit for bit equal, metrics identical. */
     @Test
     void onlineResumeIsBitwiseExact() throws IOException {
-        TrainConfig straight = config("rlhf", "straight");
+        OnlineConfig straight = config("rlhf", "straight");
         OnlineTrainer.run(straight, s -> {});
-        TrainConfig halves = config("rlhf", "halves");
+        OnlineConfig halves = config("rlhf", "halves");
         halves.stopAfterSteps = 2;
         assertEquals(2, OnlineTrainer.run(halves, s -> {}).steps());
         halves.stopAfterSteps = 0;
@@ -149,7 +151,7 @@ class OnlineTrainerTest {
              ModelLoader.LoadedModel start = ModelLoader.load(DataPaths.root().resolve(DataPaths.STORIES260K_MODEL), null, manager)) {
             TextTokenizer tok = start.tokenizer();
             List<int[]> promptIds = promptIds(tok);
-            TrainConfig c = config("rlhf", "unused");
+            OnlineConfig c = config("rlhf", "unused");
             c.maxNewTokens = 24;
             c.miniBatches = 1;
             CausalLM policy = Models.trainable(start.model());
@@ -191,7 +193,7 @@ class OnlineTrainerTest {
     void eachObjectiveTrainsWithTheGoldJudge() throws IOException {
         String[][] runs = {{"pd", "ppo"}, {"rebel", "ppo"}, {"rlhf", "ppo"}, {"rkl", "ppo"}, {"rlhf", "rloo"}};
         for (String[] run : runs) {
-            TrainConfig c = config(run[0], run[0] + "-" + run[1]);
+            OnlineConfig c = config(run[0], run[0] + "-" + run[1]);
             c.estimator = run[1];
             c.maxSteps = 3;
             TrainingLoop.Result r = OnlineTrainer.run(c, s -> {});

@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.OfflineConfig;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDArray;
@@ -35,8 +37,8 @@ class PreferenceTrainerTest {
         data = StoryPairs.write(dir);
     }
 
-    TrainConfig config(String output) {
-        TrainConfig c = new TrainConfig();
+    OfflineConfig config(String output) {
+        OfflineConfig c = new OfflineConfig();
         c.data = data.toString();
         c.output = dir.resolve(output).toString();
         c.referenceCache = dir.resolve("refcache").toString();
@@ -50,10 +52,10 @@ class PreferenceTrainerTest {
 
     @Test
     void resumeIsBitwiseExact() throws IOException {
-        TrainConfig straight = config("straight");
+        OfflineConfig straight = config("straight");
         PreferenceTrainer.run(straight, s -> {});
 
-        TrainConfig halves = config("halves");
+        OfflineConfig halves = config("halves");
         halves.stopAfterSteps = 6;
         assertEquals(6, PreferenceTrainer.run(halves, s -> {}).steps());
         halves.stopAfterSteps = 0;
@@ -152,7 +154,7 @@ class PreferenceTrainerTest {
 
     @Test
     void nonFiniteLossStopsNamingTheStepAndBatch() {
-        TrainConfig c = config("nan");
+        OfflineConfig c = config("nan");
         c.beta = Double.NaN;
         TrainingLoop.DivergedError e = assertThrows(TrainingLoop.DivergedError.class, () -> PreferenceTrainer.run(c, s -> {}));
         assertTrue(e.getMessage().contains("step 1") && e.getMessage().contains("training examples ["), e.getMessage());
@@ -161,7 +163,7 @@ class PreferenceTrainerTest {
 
     @Test
     void metricsCarryTheChosenRewardCurveAndTheReferenceCacheIsReused() throws IOException {
-        TrainConfig c = config("curves");
+        OfflineConfig c = config("curves");
         List<String> messages = new ArrayList<>();
         PreferenceTrainer.run(c, messages::add);
         List<Map<String, Object>> rows = MetricsLog.read(dir.resolve("curves/metrics.jsonl"));

@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.RewardModelConfig;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.engine.Engine;
@@ -114,7 +116,7 @@ class RewardTrainerTest {
     void learnsAHappyOverSadPreferenceAndTheSavedModelScoresTheHeldOutPairsAlike() throws IOException {
         SharedData.require(DataPaths.STORIES260K_MODEL);
         Path data = sentimentPairs(dir.resolve("pairs.jsonl"), 80);
-        TrainConfig c = RewardTrainer.defaults();
+        RewardModelConfig c = new RewardModelConfig();
         c.data = data.toString();
         c.output = dir.resolve("rm").toString();
         c.evalFraction = 0.25;

@@ -1,5 +1,7 @@
 package io.align4j.train;
 
+import io.align4j.config.SftConfig;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDArray;
@@ -43,8 +45,8 @@ class SftTrainerTest {
         }
     }
 
-    TrainConfig config(String output) {
-        TrainConfig c = SftTrainer.defaults();
+    SftConfig config(String output) {
+        SftConfig c = new SftConfig();
         c.model = model.toString();
         c.data = data.toString();
         c.output = dir.resolve(output).toString();
@@ -59,7 +61,7 @@ class SftTrainerTest {
 
     @Test
     void heldOutLossFallsByAFifth() throws IOException {
-        TrainConfig c = config("sft");
+        SftConfig c = config("sft");
         c.maxSteps = 40;
         double before = heldOutLossOfStartingModel(c);
         assertEquals(Math.log(512), before, 0.05, "a fresh model is near uniform over the 512 tokens");
@@ -74,11 +76,11 @@ class SftTrainerTest {
 
     @Test
     void resumeIsBitwiseExact() throws IOException {
-        TrainConfig straight = config("straight");
+        SftConfig straight = config("straight");
         straight.maxSteps = 20;
         SftTrainer.run(straight, s -> {});
 
-        TrainConfig halves = config("halves");
+        SftConfig halves = config("halves");
         halves.maxSteps = 20;
         halves.stopAfterSteps = 10;
         assertEquals(10, SftTrainer.run(halves, s -> {}).steps());
@@ -113,13 +115,13 @@ class SftTrainerTest {
 
     @Test
     void pairwiseObjectiveIsRefused() {
-        TrainConfig c = config("wrong");
+        SftConfig c = config("wrong");
         c.objective = "dpo";
         assertThrows(io.align4j.util.UserError.class, () -> SftTrainer.run(c, s -> {}));
     }
 
     /** Token-weighted held-out loss of the untrained model, through the task's own evaluation. */
-    private double heldOutLossOfStartingModel(TrainConfig c) {
+    private double heldOutLossOfStartingModel(SftConfig c) {
         try (NDManager m = NDManager.newBaseManager(); ModelLoader.LoadedModel start = ModelLoader.load(model, null, m)) {
             List<TokenizedSequence> train = new ArrayList<>(), eval = new ArrayList<>();
             SftTrainer.tokenizeSplit(c, start.tokenizer(), train, eval, s -> {});
