@@ -1,10 +1,8 @@
 package io.align4j.cli;
 
-import ai.djl.ndarray.NDManager;
+import io.align4j.LanguageModel;
 import io.align4j.generate.Generation;
 import io.align4j.generate.SamplingConfig;
-import io.align4j.generate.Sampler;
-import io.align4j.model.io.ModelLoader;
 import io.align4j.tokenizer.TextTokenizer;
 import io.align4j.util.UserError;
 import java.util.Arrays;
@@ -57,11 +55,11 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (NDManager manager = modelOptions.newManager(); ModelLoader.LoadedModel loaded = modelOptions.load(manager)) {
-            TextTokenizer tok = loaded.tokenizer();
-            int bos = tok.bosId() >= 0 ? tok.bosId() : loaded.model().config().bosId();
+        try (LanguageModel lm = modelOptions.open()) {
+            TextTokenizer tok = lm.tokenizer();
+            int bos = tok.bosId() >= 0 ? tok.bosId() : lm.model().config().bosId();
             int[] promptIds = prompt.ids != null ? ModelFiles.parseIds(prompt.ids, "--prompt-ids")
-                    : prompt.text != null ? tok.encode(prompt.text, bos >= 0, false)
+                    : prompt.text != null ? lm.encodePrompt(prompt.text)
                     : new int[] {bos >= 0 ? bos : tok.padId()};
             SamplingConfig config;
             try {
@@ -69,23 +67,12 @@ public final class GenerateCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
-            Generation g = Sampler.generate(loaded.model(), List.of(promptIds), config).get(0);
+            Generation g = lm.generateIds(List.of(promptIds), config).get(0);
             int[] generated = g.finish() == Generation.Finish.STOP ? Arrays.copyOf(g.tokens(), g.tokens().length - 1) : g.tokens();
             System.out.println(printIds
                     ? IntStream.of(generated).mapToObj(Integer::toString).collect(Collectors.joining(" "))
-                    : continuation(tok, promptIds, generated));
+                    : LanguageModel.continuation(tok, promptIds, generated));
             return 0;
         }
-    }
-
-    /**
-     * The text the generated ids add to the prompt. Decoding the whole sequence and removing the
-     * prompt's own text keeps what a tokenizer does at the seam (a space dropped after BOS, bytes
-     * of one character split over the boundary).
-     */
-    static String continuation(TextTokenizer tok, int[] promptIds, int[] generated) {
-        int[] all = IntStream.concat(IntStream.of(promptIds), IntStream.of(generated)).toArray();
-        String whole = tok.decode(all), before = tok.decode(promptIds);
-        return whole.startsWith(before) ? whole.substring(before.length()) : tok.decode(generated);
     }
 }

@@ -1,5 +1,7 @@
 package io.align4j.cli;
 
+import io.align4j.LanguageModel;
+
 import ai.djl.ndarray.NDManager;
 import io.align4j.model.Compute;
 import io.align4j.model.io.ModelLoader;
@@ -34,6 +36,9 @@ final class ModelOptions {
     Path modelPath() {
         return model != null ? model : DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
     }
+
+    /** The model and tokenizer the options name, on their own manager. */
+    LanguageModel open() { return LanguageModel.load(modelPath(), tokenizer, compute()); }
 
     ModelLoader.LoadedModel load(NDManager manager) {
         return ModelLoader.load(modelPath(), tokenizer, manager, compute().dtype());

@@ -1,14 +1,9 @@
 package io.align4j.cli;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import io.align4j.LanguageModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.align4j.data.BoundarySplit;
-import io.align4j.model.CausalLM;
-import io.align4j.model.io.ModelLoader;
-import io.align4j.model.ResponseBatch;
-import io.align4j.model.SequenceScorer;
 import io.align4j.util.UserError;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,8 +26,6 @@ import picocli.CommandLine.Option;
         description = "Print, per JSONL record {\"prompt\", \"response\"} (texts or token-id arrays): "
                 + "log-prob, tokens, mean entropy.")
 public final class ScoreCommand implements Callable<Integer> {
-    private static final int BATCH = 16;
-
     @Mixin ModelOptions modelOptions;
 
     @Option(names = "--data", required = true, description = "JSONL file of {\"prompt\": ..., \"response\": ...}, "
@@ -42,14 +35,13 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<JsonNode> records = readRecords();
-        try (NDManager manager = modelOptions.newManager(); ModelLoader.LoadedModel loaded = modelOptions.load(manager)) {
-            CausalLM lm = loaded.model();
+        try (LanguageModel lm = modelOptions.open()) {
             List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
             for (int i = 0; i < records.size(); i++) {
                 JsonNode r = records.get(i);
                 int line = r.get(LINE).intValue();
                 if (r.get("prompt").isTextual() && r.get("response").isTextual()) {
-                    BoundarySplit split = BoundarySplit.of(loaded.tokenizer(), true, r.get("prompt").textValue(),
+                    BoundarySplit split = BoundarySplit.of(lm.tokenizer(), true, r.get("prompt").textValue(),
                             r.get("response").textValue());
                     if (split.responseIds()[0].length == 0)
                         throw new UserError(data + " line " + line + ": field \"response\" has no tokens");
@@ -60,18 +52,8 @@ public final class ScoreCommand implements Callable<Integer> {
                     responses.add(ids(r, "response", line));
                 }
             }
-            int pad = loaded.tokenizer().padId();
-            for (int start = 0; start < prompts.size(); start += BATCH) {
-                int end = Math.min(start + BATCH, prompts.size());
-                try (NDManager step = manager.newSubManager()) {
-                    SequenceScorer.Scores s = SequenceScorer.score(lm,
-                            ResponseBatch.rightPadded(step, prompts.subList(start, end), responses.subList(start, end), pad));
-                    double[] logProbs = s.sequenceLogProbs().toType(DataType.FLOAT64, false).toDoubleArray();
-                    double[] entropy = s.meanEntropy().toType(DataType.FLOAT64, false).toDoubleArray();
-                    for (int i = 0; i < end - start; i++)
-                        System.out.printf(Locale.ROOT, "%.6f\t%d\t%.6f%n", logProbs[i], responses.get(start + i).length, entropy[i]);
-                }
-            }
+            for (LanguageModel.Score s : lm.scoreIds(prompts, responses))
+                System.out.printf(Locale.ROOT, "%.6f\t%d\t%.6f%n", s.logProb(), s.tokens(), s.meanEntropy());
         }
         return 0;
     }
