@@ -92,7 +92,10 @@ public final class SequenceScorer {
             }
         }
         NDArray selected = hidden.reshape(shape.get(0) * width, shape.get(2)).get(m.create(positions));
-        return model.classifier(selected).logSoftmax(-1).gather(m.create(targets, new Shape(tokens, 1)), -1);
+        NDArray logits = model.classifier(selected);
+        NDArray logProbs = logits.logSoftmax(-1);
+        logits.close(); // log_softmax's backward needs only its output: the [N, V] logits need not outlive this line
+        return logProbs.gather(m.create(targets, new Shape(tokens, 1)), -1);
     }
 
     /** [B] row sums of {@link #responseTokenLogProbs}' [N, 1], as the matrix product with S_{b,i} = 1 iff token i belongs to row b. */

@@ -2,6 +2,7 @@ package io.align4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -80,24 +81,39 @@ public final class Transformer implements CausalLM {
             x = x.add(Layers.own(Embedding.embedding(pos, weights.positionEmbedding(), SparseFormat.DENSE).head(), m));
         NDArray[] cosSin = config.rope() == null ? null : rotary(pos, positions == null ? past + queries - 1 : -1);
         Map<Integer, NDArray> masks = new HashMap<>();
+        for (int window : f.slidingWindows()) masks.computeIfAbsent(window, w -> Layers.attentionBias(m, queries, past, attentionMask, dtype, w));
 
         List<Block> blocks = weights.blocks();
         for (int layer = 0; layer < blocks.size(); layer++) {
             Block b = blocks.get(layer);
-            int window = f.slidingWindows().get(layer);
-            NDArray mask = masks.computeIfAbsent(window, w -> Layers.attentionBias(m, queries, past, attentionMask, dtype, w));
-            NDArray attended = attention(norm(x, b.attentionNorm()), b.attention(), layer, cosSin, mask, cache);
-            if (b.attentionPostNorm() != null) attended = norm(attended, b.attentionPostNorm());
-            if (f.parallelResidual()) {
-                x = x.add(attended).add(mlp(norm(x, b.mlpNorm()), b.mlp()));
-            } else {
-                x = x.add(attended);
-                NDArray fed = mlp(norm(x, b.mlpNorm()), b.mlp());
-                if (b.mlpPostNorm() != null) fed = norm(fed, b.mlpPostNorm());
-                x = x.add(fed);
+            NDArray mask = masks.get(f.slidingWindows().get(layer));
+            if (cache != null) {
+                x = block(x, b, layer, cosSin, mask, cache);
+                continue;
             }
+            // Without a cache (training and scoring), each block's temporaries are released as soon as the block
+            // returns, and its input once the next state exists: the engine's autograd keeps the tensors backward
+            // needs, so only what eager PyTorch would also keep stays alive, instead of every temporary of the
+            // forward until the step's manager closes.
+            NDArray input = x;
+            try (NDScope scope = new NDScope()) {
+                x = block(input, b, layer, cosSin, mask, null);
+                NDScope.unregister(x);
+            }
+            input.close();
         }
         return norm(x, weights.finalNorm());
+    }
+
+    private NDArray block(NDArray x, Block b, int layer, NDArray[] cosSin, NDArray mask, KvCache cache) {
+        BlockFeatures f = config.features();
+        NDArray attended = attention(norm(x, b.attentionNorm()), b.attention(), layer, cosSin, mask, cache);
+        if (b.attentionPostNorm() != null) attended = norm(attended, b.attentionPostNorm());
+        if (f.parallelResidual()) return x.add(attended).add(mlp(norm(x, b.mlpNorm()), b.mlp()));
+        NDArray h = x.add(attended);
+        NDArray fed = mlp(norm(h, b.mlpNorm()), b.mlp());
+        if (b.mlpPostNorm() != null) fed = norm(fed, b.mlpPostNorm());
+        return h.add(fed);
     }
 
     private NDArray attention(NDArray n, Attention a, int layer, NDArray[] cosSin, NDArray mask, KvCache cache) {
