@@ -12,6 +12,7 @@ import io.align4j.data.TokenLimits;
 import io.align4j.data.TokenizedSequence;
 import io.align4j.data.Truncation;
 import io.align4j.model.io.HfCheckpoint;
+import io.align4j.model.io.RewardHeadTensors;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.tokenizer.TextTokenizer;
 import io.align4j.util.UserError;
@@ -30,10 +31,10 @@ import java.util.Random;
  *   R(x, a) = w · h_L(x ++ a)  [+ α · ln π_φ(a | x)],    L = |x| + |a| − 1 (the last non-pad position)
  * </pre>
  * where {@code h} are the backbone's final-normed hidden states, {@code w} is the head
- * {@value HfCheckpoint#SCORE_HEAD} [1, dim], and {@code π_φ} is the distribution the same
+ * {@value RewardHeadTensors#SCORE_HEAD} [1, dim], and {@code π_φ} is the distribution the same
  * backbone's LM head gives. Batches are right-padded, so the causal mask keeps padding out of
  * {@code h_L}. Saved and loaded in the Hugging Face {@code *ForSequenceClassification} layout
- * ({@link HfCheckpoint}); α is the extra tensor {@value HfCheckpoint#LIKELIHOOD_WEIGHT}.
+ * ({@link HfCheckpoint}); α is the extra tensor {@value RewardHeadTensors#LIKELIHOOD_WEIGHT}.
  *
  * <p>Why the likelihood term: when preferences come from a target {@code π* ∝ π_0·exp(r/τ)}
  * (the distribution-learning view, and the {@code tinystories-happy} labeller), the
@@ -70,7 +71,7 @@ public final class RewardModel implements AutoCloseable {
 
     /** A reward model from the head tensors {@link HfCheckpoint#readRewardHead} returns. */
     public RewardModel(CausalLM backbone, Map<String, NDArray> head, TextTokenizer tokenizer) {
-        this(backbone, head.get(HfCheckpoint.SCORE_HEAD), head.get(HfCheckpoint.LIKELIHOOD_WEIGHT), tokenizer);
+        this(backbone, head.get(RewardHeadTensors.SCORE_HEAD), head.get(RewardHeadTensors.LIKELIHOOD_WEIGHT), tokenizer);
     }
 
     /**
@@ -115,12 +116,12 @@ public final class RewardModel implements AutoCloseable {
     /** Backbone parameters and the head, by checkpoint name: what training updates and a checkpoint holds. */
     public Map<String, NDArray> parameters() {
         Map<String, NDArray> all = new LinkedHashMap<>(backbone.parameters());
-        all.put(HfCheckpoint.SCORE_HEAD, scoreWeight);
-        if (likelihoodWeight != null) all.put(HfCheckpoint.LIKELIHOOD_WEIGHT, likelihoodWeight);
+        all.put(RewardHeadTensors.SCORE_HEAD, scoreWeight);
+        if (likelihoodWeight != null) all.put(RewardHeadTensors.LIKELIHOOD_WEIGHT, likelihoodWeight);
         return all;
     }
 
-    /** Writes the Hugging Face folder: backbone, {@value HfCheckpoint#SCORE_HEAD}, config and tokenizer files. */
+    /** Writes the Hugging Face folder: backbone, {@value RewardHeadTensors#SCORE_HEAD}, config and tokenizer files. */
     public void save(Path folder, Path... tokenizerFiles) {
         HfCheckpoint.write(folder, backbone.config(), parameters(), DataType.FLOAT32, tokenizerFiles);
     }

@@ -108,12 +108,12 @@ public final class TrainingLoop {
         }
     }
 
-    /** Writes the model part of a checkpoint into a folder that does not exist yet. */
+    /** Writes the model part of a checkpoint into the checkpoint's folder, which is being assembled and starts empty. */
     @FunctionalInterface
     public interface ModelWriter {
         /** Every weight, in the Hugging Face layout. */
-        ModelWriter FULL = (folder, t) -> HfCheckpoint.write(folder, t.config(), t.parameters(), DataType.FLOAT32,
-                t.tokenizerFiles().toArray(Path[]::new));
+        ModelWriter FULL = (folder, t) -> HfCheckpoint.writeInto(folder, t.config(), t.parameters(), DataType.FLOAT32,
+                HfCheckpoint.DEFAULT_MAX_SHARD_BYTES, t.tokenizerFiles().toArray(Path[]::new));
 
         void write(Path folder, Trainable t) throws IOException;
     }
@@ -240,7 +240,6 @@ public final class TrainingLoop {
 
     /** Model (Hugging Face layout, or only its adapters), optimiser moments and the step, in one checkpoint folder. */
     static void writeCheckpoint(Path folder, Trainable t, AdamW adam, long step, TrainConfig config) throws IOException {
-        Files.delete(folder); // the model writer creates the folder itself, atomically
         t.writer().write(folder, t);
         Map<String, NDArray> moments = new LinkedHashMap<>();
         adam.firstMoments().forEach((k, v) -> moments.put("m." + k, v));

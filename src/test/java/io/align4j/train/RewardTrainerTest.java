@@ -22,6 +22,7 @@ import io.align4j.model.Models;
 import io.align4j.model.ParameterLayout;
 import io.align4j.model.RewardModel;
 import io.align4j.model.io.HfCheckpoint;
+import io.align4j.model.io.RewardHeadTensors;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.model.io.SafeTensors;
 import io.align4j.objective.BradleyTerry;
@@ -169,7 +170,7 @@ class RewardTrainerTest {
         assertEquals("LlamaForSequenceClassification", config.get("architectures").get(0).asText());
         assertEquals(1, config.get("num_labels").asInt());
         try (SafeTensors st = SafeTensors.open(folder.resolve(HfCheckpoint.WEIGHTS))) {
-            assertEquals(new Shape(1, 64), st.tensors().get(HfCheckpoint.SCORE_HEAD).shape());
+            assertEquals(new Shape(1, 64), st.tensors().get(RewardHeadTensors.SCORE_HEAD).shape());
         }
         // the backbone alone still opens as a causal LM
         try (NDManager m = NDManager.newBaseManager()) {

@@ -92,7 +92,7 @@ public final class ModelLoader {
      */
     private static LoadedModel loadAdapted(Path adapter, Path tokenizer, NDManager manager, DataType dtype) {
         Path configFile = adapter.resolve(LoraAdapters.CONFIG);
-        String baseName = HfCheckpoint.readJson(configFile).path("base_model_name_or_path").asText("");
+        String baseName = HfConfigJson.readJson(configFile).path("base_model_name_or_path").asText("");
         Path base = Path.of(baseName).isAbsolute() ? Path.of(baseName) : adapter.resolve(baseName);
         if (baseName.isEmpty() || !Files.exists(base))
             throw new UserError(configFile + ": base_model_name_or_path '" + baseName + "' is not a model on this machine; "
