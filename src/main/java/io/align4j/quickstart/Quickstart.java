@@ -7,6 +7,7 @@ import io.align4j.eval.TargetPolicy;
 import io.align4j.eval.TaskEvaluation;
 import io.align4j.model.RewardModel;
 import io.align4j.model.io.ModelLoader;
+import io.align4j.model.io.RewardModelFolder;
 import io.align4j.report.QuickstartMetrics;
 import io.align4j.task.HappyTask;
 import io.align4j.task.TaskBuilder;
@@ -92,7 +93,7 @@ public final class Quickstart {
         TaskEvaluation.Settings evalSettings = new TaskEvaluation.Settings(budget.samplesPerPrompt(), 20240601L, 8);
         try (NDManager manager = NDManager.newBaseManager();
              ModelLoader.LoadedModel reference = ModelLoader.load(model, null, manager);
-             RewardModel rm = RewardModel.load(rewardModel, manager)) {
+             RewardModel rm = RewardModelFolder.load(rewardModel, manager)) {
             TextTokenizer tok = reference.tokenizer();
             int[] suppress = {tok.bosId(), tok.eosId()};
             ModelPolicy refPolicy = new ModelPolicy("pi0", reference.model(), suppress, tok.padId(), happy.settings().batch());

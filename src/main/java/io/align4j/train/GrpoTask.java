@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.align4j.eval.BatchSampling;
+import io.align4j.generate.BatchSampling;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ResponseBatch;
 import io.align4j.objective.Grpo;

@@ -3,7 +3,7 @@ package io.align4j.train;
 import ai.djl.ndarray.NDManager;
 import io.align4j.model.CausalLM;
 import io.align4j.model.Compute;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.LoadedWeights;
 import io.align4j.model.io.ModelLoader;

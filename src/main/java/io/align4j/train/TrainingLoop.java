@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.align4j.config.ConfigLoader;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.io.HfCheckpoint;
-import io.align4j.model.io.SafeTensors;
+import io.align4j.safetensors.SafeTensors;
 import io.align4j.objective.ObjectiveOutput;
 import io.align4j.util.UserError;
 import java.io.IOException;

@@ -1,11 +1,13 @@
 package io.align4j.model.io;
 
+import io.align4j.safetensors.SafeTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.ParameterLayout;
+import io.align4j.model.RewardModel;
+import io.align4j.model.family.ParameterLayout;
 import io.align4j.model.family.Families;
 import io.align4j.model.family.Family;
 import io.align4j.util.AtomicFiles;
@@ -32,10 +34,9 @@ import java.util.stream.Stream;
  * the classifier of a tied model) and names saved from a base model without its prefix
  * ({@link Family#canonicalName}).
  *
- * <p>A reward model is the same folder with its head tensors ({@link RewardHeadTensors}) and
- * {@code "architectures": ["LlamaForSequenceClassification"]} (or the family's) with
- * {@code num_labels: 1} in {@code config.json}. {@link #read} returns its backbone, so a reward
- * model also opens as a causal LM; {@link #readRewardHead} returns the head.
+ * <p>A reward model is the same folder with its head tensors ({@link RewardModelFolder}).
+ * {@link #read} returns its backbone, so a reward model also opens as a causal LM;
+ * {@link #readRewardHead} returns the head.
  *
  * <p>{@link #write} replaces the folder atomically ({@link AtomicFiles#replaceFolder});
  * {@link #writeInto} fills a folder that is itself being assembled, such as a training checkpoint.
@@ -66,7 +67,7 @@ public final class HfCheckpoint {
         Map<String, Shape> layout = ParameterLayout.of(config);
         ShardedSafeTensors.WeightFiles files = ShardedSafeTensors.of(folder);
         Family family = Families.of(config);
-        Map<String, Shape> head = RewardHeadTensors.shapes(config);
+        Map<String, Shape> head = RewardModelFolder.headShapes(config);
 
         List<SafeTensors> open = new ArrayList<>();
         Map<String, NDArray> params = new LinkedHashMap<>();
@@ -105,9 +106,9 @@ public final class HfCheckpoint {
         }
     }
 
-    /** The reward head of a reward-model folder as {@code dtype} (see {@link RewardHeadTensors}). */
+    /** The reward head of a reward-model folder as {@code dtype} (see {@link RewardModelFolder#readHead}). */
     public static Map<String, NDArray> readRewardHead(Path folder, NDManager manager, DataType dtype) {
-        return RewardHeadTensors.read(folder, manager, dtype);
+        return RewardModelFolder.readHead(folder, manager, dtype);
     }
 
     /** Writes a folder with at most {@link #DEFAULT_MAX_SHARD_BYTES} per weight file. */
@@ -137,7 +138,7 @@ public final class HfCheckpoint {
      * existing folder, plainly: the caller makes the folder appear whole. A llama2.c tokenizer
      * ({@code *.bin}) is copied byte for byte as {@value #LLAMA2C_TOKENIZER}, other files keep
      * their names. {@code parameters} are those of {@link ParameterLayout}, plus the
-     * {@link RewardHeadTensors} for a reward model. Weights go in {@code model.safetensors}, or,
+     * head tensors of a reward model ({@link RewardModelFolder}). Weights go in {@code model.safetensors}, or,
      * when they exceed {@code maxShardBytes}, in shards filled in {@link ParameterLayout} order
      * ({@link ShardedSafeTensors}).
      */
@@ -149,7 +150,7 @@ public final class HfCheckpoint {
 
     private static void writeFiles(Path dir, ModelConfig config, Map<String, NDArray> ordered, DataType storeAs,
                                    long maxShardBytes, Map<Path, String> tokenizers) throws IOException {
-        boolean scoreHead = ordered.containsKey(RewardHeadTensors.SCORE_HEAD);
+        boolean scoreHead = ordered.containsKey(RewardModel.SCORE_HEAD);
         HfConfigJson.writeJson(dir.resolve(CONFIG), HfConfigJson.configJson(config, storeAs, scoreHead));
         HfConfigJson.writeJson(dir.resolve(GENERATION_CONFIG), HfConfigJson.generationConfigJson(config));
         ShardedSafeTensors.write(dir, ordered, storeAs, maxShardBytes);
@@ -158,7 +159,7 @@ public final class HfCheckpoint {
 
     private static Map<String, NDArray> inLayoutOrder(ModelConfig config, Map<String, NDArray> parameters) {
         Map<String, Shape> layout = new LinkedHashMap<>(ParameterLayout.of(config));
-        RewardHeadTensors.shapes(config).forEach((name, shape) -> { if (parameters.containsKey(name)) layout.put(name, shape); });
+        RewardModelFolder.headShapes(config).forEach((name, shape) -> { if (parameters.containsKey(name)) layout.put(name, shape); });
         for (String name : parameters.keySet())
             if (!layout.containsKey(name)) throw new IllegalArgumentException("unexpected parameter '" + name + "'");
         Map<String, NDArray> ordered = new LinkedHashMap<>();

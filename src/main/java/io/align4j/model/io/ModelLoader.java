@@ -3,7 +3,7 @@ package io.align4j.model.io;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.model.CausalLM;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.lora.LoraAdapters;
 import io.align4j.tokenizer.IdsOnlyTokenizer;
 import io.align4j.tokenizer.TextTokenizer;

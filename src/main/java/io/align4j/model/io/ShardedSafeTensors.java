@@ -1,5 +1,6 @@
 package io.align4j.model.io;
 
+import io.align4j.safetensors.SafeTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package io.align4j.model.io;
+package io.align4j.safetensors;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
