@@ -162,7 +162,7 @@ public final class TrainingLoop {
         long step = 0;
         java.util.Optional<Path> resumeFrom = config.resume ? checkpoints.latest() : java.util.Optional.empty();
         if (resumeFrom.isPresent()) {
-            step = restoreOptimizer(resumeFrom.get(), adam, manager);
+            step = restoreOptimizer(resumeFrom.get(), config, adam, manager);
             log.accept("resuming from " + resumeFrom.get() + " at step " + step);
         }
         long firstStep = step;
@@ -252,7 +252,17 @@ public final class TrainingLoop {
         state.put("seed", config.seed);
         state.put("objective", config.objective);
         beforeStateWrite(step);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(folder.resolve(TRAINER_STATE).toFile(), state);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(stateFile(folder, step).toFile(), state);
+    }
+
+    /**
+     * Test hook: with {@code -Dalign4j.test.fullDiskCheckpointStep=N} checkpoint N's trainer state
+     * goes to {@code /dev/full}, whose writes fail with the kernel's "No space left on device"
+     * (ENOSPC), as on a full disk.
+     */
+    private static Path stateFile(Path folder, long step) {
+        String full = System.getProperty("align4j.test.fullDiskCheckpointStep");
+        return full != null && Long.parseLong(full) == step ? Path.of("/dev/full") : folder.resolve(TRAINER_STATE);
     }
 
     /**
@@ -271,8 +281,21 @@ public final class TrainingLoop {
         }
     }
 
-    private static long restoreOptimizer(Path checkpoint, AdamW adam, NDManager manager) throws IOException {
-        var state = JSON.readTree(checkpoint.resolve(TRAINER_STATE).toFile());
+    /**
+     * The step and optimiser state of the checkpoint being resumed.
+     *
+     * @throws UserError when the checkpoint lacks its trainer state, or was written by another objective
+     *                   (whose parameters and optimiser moments this run's would not match)
+     */
+    private static long restoreOptimizer(Path checkpoint, TrainConfig config, AdamW adam, NDManager manager) throws IOException {
+        Path stateFile = checkpoint.resolve(TRAINER_STATE);
+        if (!Files.isRegularFile(stateFile))
+            throw new UserError(stateFile + ": file not found, so " + checkpoint + " cannot be resumed (write to a new output folder)");
+        var state = JSON.readTree(stateFile.toFile());
+        String objective = state.path("objective").asText(config.objective);
+        if (!objective.equals(config.objective))
+            throw new UserError(checkpoint + " was written by objective '" + objective + "', this run's is '" + config.objective
+                    + "': resume with the same objective, or write to a new output folder");
         long step = state.path("step").asLong();
         Map<String, NDArray> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
         Path opt = checkpoint.resolve(OPTIMIZER_STATE);
