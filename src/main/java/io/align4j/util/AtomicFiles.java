@@ -104,8 +104,9 @@ public final class AtomicFiles {
         try (Stream<Path> all = Files.walk(folder)) {
             files = all.filter(Files::isRegularFile).toList();
         }
+        // read-only is enough for fsync, and a copied read-only file (a tokenizer from a shared folder) allows no more
         for (Path f : files) {
-            try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            try (FileChannel c = FileChannel.open(f, StandardOpenOption.READ)) {
                 c.force(true);
             }
         }
