@@ -9,7 +9,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.ndarray.types.Shape;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.ParameterLayout;
+import io.align4j.model.family.ParameterLayout;
 import io.align4j.model.ResponseBatch;
 import io.align4j.model.SequenceScorer;
 import io.align4j.objective.Dpo;

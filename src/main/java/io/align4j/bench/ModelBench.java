@@ -8,7 +8,7 @@ import io.align4j.generate.Sampler;
 import io.align4j.generate.SamplingConfig;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.io.Llama2cCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.align4j.eval;
 
+import io.align4j.generate.BatchSampling;
 import io.align4j.generate.Generation;
 import io.align4j.model.CausalLM;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.align4j.eval;
 
+import io.align4j.util.Logistic;
+
 /**
  * Estimators of the distances between a policy π̂ and a target known up to its normaliser,
  * {@code π*(a|x) = π_0(a|x) · exp(r(x,a)/τ) / Z(x)}, from samples.
@@ -91,15 +93,11 @@ public final class TargetEstimators {
             for (int i = 0; i < k; i++) {
                 double a = policyRefLogp[p][i] + policyRewards[p][i] / tau;
                 double b = baseRefLogp[p][i] + baseRewards[p][i] / tau;
-                s += sigmoid(gamma * (a - b));
+                s += Logistic.sigmoid(gamma * (a - b));
             }
             perPrompt[p] = s / k;
         }
         return Estimate.of(perPrompt);
-    }
-
-    public static double sigmoid(double z) {
-        return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
     }
 
     public static double logMeanExp(double[] x) {

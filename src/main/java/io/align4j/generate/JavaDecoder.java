@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Decoding of small float32 models in plain Java: the same function as the engine forward of
  * {@link io.align4j.model.Transformer} (for the blocks {@link #supports} accepts) with a KV cache, computed one
  * token at a time the way llama2.c's {@code run.c} does. For a model of a few million parameters
- * a decoding step is a few hundred tiny engine calls of 20–50 µs each, while the arithmetic takes
- * microseconds; here each step is a handful of loops over float arrays with no allocation.
+ * a decoding step on the engine is a few hundred tiny calls whose overhead dwarfs their
+ * arithmetic; here each step is a handful of loops over float arrays with no allocation.
  *
  * <p>The parameters are copied once ({@link #of}); a trainer takes a fresh decoder after each
  * optimiser step. Linear weights are stored transposed, [in][out], so eight neighbouring
@@ -33,10 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tests and bin/jmh pass it) a register-blocked product, four rows × sixteen outputs held in
  * FMA accumulators down all of k so each weight vector loaded feeds four FMAs and y is stored
  * once, and attention eight positions a vector with a vector {@code exp}; without the module,
- * the same arithmetic lane by lane in plain Java. Profiled on stories260K before this (JFR,
- * batch 1 and 64), attention took about 60% (the softmax exponentials 20%, the value sums,
- * scalar dot products, 22%) and the C2-vectorised {@code y += x_k·W_k} loop, which loads and
- * stores y for every four k, 31%.
+ * the same arithmetic lane by lane in plain Java. Attention and the {@code y += x_k·W_k} loop,
+ * which loaded and stored y for every four k, were where the time went before these kernels
+ * (the profile is in the README, "Measured").
  *
  * <p>Rows are independent: each runs at its own positions with its own KV cache and its own
  * random stream. A thread decodes a group of rows together so each weight block is loaded
@@ -49,9 +48,7 @@ public final class JavaDecoder {
     /**
      * Most rows a thread decodes together. Their activations stay in L1 and L2 alongside the
      * weights; their KV caches (655 KiB a row for stories260K at 512 positions) are what the two
-     * threads' groups must share L3 with, so 8 rather than 16. Measured at batch 64, 511 tokens,
-     * the two alternating in one session: median 28,681 new tokens/s over 7 runs against 24,200
-     * over 6 (the machine's noise spans ±20%).
+     * threads' groups must share L3 with, so 8 rather than 16 (faster at batch 64; README, "Measured").
      */
     private static final int MAX_GROUP_ROWS = 8;
     /** The inner loops, on {@code jdk.incubator.vector} where the JVM has it, else in plain Java with the same bits. */

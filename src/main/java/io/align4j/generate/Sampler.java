@@ -29,15 +29,14 @@ public final class Sampler {
 
     /**
      * Largest model {@link #generate} sends to the Java decoder on its vector kernels
-     * ({@link JavaDecoder#vectorKernels()}). Measured with {@code align4j bench --config 15M}:
-     * Java 113 / 451 / 462 new tokens/s against the engine's 65 / 275 / 365 at batch 1 / 16 / 64,
-     * so stories15M's size (15.2M) is inside; larger models were not measured and stay on the engine.
+     * ({@link JavaDecoder#vectorKernels()}): stories15M's size (15.2M) is inside, as the Java path
+     * beat the engine there at every batch size ({@code align4j bench --config 15M}; README,
+     * "Measured"); larger models were not measured and stay on the engine.
      */
     public static final long JAVA_PATH_MAX_PARAMETERS = 16_000_000;
     /**
-     * The same bound on the scalar kernels (a JVM without {@code jdk.incubator.vector}), about
-     * half as fast: measured before the vector kernels, at 260K parameters the Java path was
-     * 2.5–80× the engine at batch 1–64, at 15M on par at batch 1 and 2–3× slower at batch 16–64.
+     * The same bound on the scalar kernels (a JVM without {@code jdk.incubator.vector}), which are
+     * slower: they beat the engine at stories260K's size but not at 15M (README, "Measured").
      */
     public static final long SCALAR_JAVA_PATH_MAX_PARAMETERS = 2_000_000;
 

@@ -21,10 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * last part-vector as a whole masked vector; then {@code exp} and its sum a vector at a time;
  * then the weighted sum of the values, whose cache layout puts a position's components side by
  * side, so it needs eight FMA chains and a final add of eight vectors, never a sum across lanes.
- * Measured on stories260K against the first version of these kernels (values as rows over
- * positions summed across lanes per output, 2ⁿ of exp built one lane at a time, a scalar last
- * part-vector), the same bits: batch 16 on one thread 15,589 → 18,494 new tokens/s, batch 64
- * on two 29,911 → 36,982 (best of six, alternating).
+ * These layouts replaced a first version (values as rows over positions summed across lanes per
+ * output, 2ⁿ of exp built one lane at a time, a scalar last part-vector) with the same bits and
+ * more throughput (README, "Measured").
  */
 final class VectorDecoderKernels implements DecoderKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -212,9 +211,8 @@ final class VectorDecoderKernels implements DecoderKernels {
      * The weighted sum of a head exactly one vector wide (stories260K's): accumulator j takes
      * the positions t ≡ j mod 8, the value at t being the vector at {@code 8t}, so the lanes by
      * position of the specification are eight vectors and their sum needs no shuffles. The same
-     * arithmetic as {@link #weightedValues} without its masks and with a constant stride:
-     * measured against it for stories260K (batch 16, one thread, 6 alternating pairs), the
-     * general one took the whole decoder's throughput down by a median 6%.
+     * arithmetic as {@link #weightedValues} without its masks and with a constant stride, kept
+     * because the general one slowed the whole decoder at this width (README, "Measured").
      */
     private static void weightedValuesOfOneVector(float[] values, int valueOffset, int full, int tail, float[] scores, float sum,
                                                   float[] out, int outOffset) {

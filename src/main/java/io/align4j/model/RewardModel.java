@@ -5,18 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import io.align4j.data.ChatTemplate;
-import io.align4j.data.PairTokenizer;
-import io.align4j.data.SftExample;
-import io.align4j.data.TokenLimits;
-import io.align4j.data.TokenizedSequence;
-import io.align4j.data.Truncation;
-import io.align4j.model.io.HfCheckpoint;
-import io.align4j.model.io.ModelLoader;
 import io.align4j.tokenizer.TextTokenizer;
-import io.align4j.util.UserError;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,10 +19,10 @@ import java.util.Random;
  *   R(x, a) = w · h_L(x ++ a)  [+ α · ln π_φ(a | x)],    L = |x| + |a| − 1 (the last non-pad position)
  * </pre>
  * where {@code h} are the backbone's final-normed hidden states, {@code w} is the head
- * {@value HfCheckpoint#SCORE_HEAD} [1, dim], and {@code π_φ} is the distribution the same
+ * {@value #SCORE_HEAD} [1, dim], and {@code π_φ} is the distribution the same
  * backbone's LM head gives. Batches are right-padded, so the causal mask keeps padding out of
  * {@code h_L}. Saved and loaded in the Hugging Face {@code *ForSequenceClassification} layout
- * ({@link HfCheckpoint}); α is the extra tensor {@value HfCheckpoint#LIKELIHOOD_WEIGHT}.
+ * by {@code io.align4j.model.io.RewardModelFolder}; α is the extra tensor {@value #LIKELIHOOD_WEIGHT}.
  *
  * <p>Why the likelihood term: when preferences come from a target {@code π* ∝ π_0·exp(r/τ)}
  * (the distribution-learning view, and the {@code tinystories-happy} labeller), the
@@ -43,6 +32,13 @@ import java.util.Random;
  * as the standard one).
  */
 public final class RewardModel implements AutoCloseable {
+    /** The scalar head, [1, dim], as {@code *ForSequenceClassification} names it. */
+    public static final String SCORE_HEAD = "score.weight";
+    /**
+     * The optional weight α of the likelihood term, shape [1]; not part of the Hugging Face
+     * layout, which ignores unknown tensors.
+     */
+    public static final String LIKELIHOOD_WEIGHT = "score.log_likelihood_weight";
     /** Rows per forward pass in {@link #score}. */
     public static final int SCORE_BATCH = 16;
 
@@ -68,9 +64,9 @@ public final class RewardModel implements AutoCloseable {
         this.tokenizer = tokenizer;
     }
 
-    /** A reward model from the head tensors {@link HfCheckpoint#readRewardHead} returns. */
+    /** A reward model from its head tensors by name ({@value #SCORE_HEAD}, optionally {@value #LIKELIHOOD_WEIGHT}). */
     public RewardModel(CausalLM backbone, Map<String, NDArray> head, TextTokenizer tokenizer) {
-        this(backbone, head.get(HfCheckpoint.SCORE_HEAD), head.get(HfCheckpoint.LIKELIHOOD_WEIGHT), tokenizer);
+        this(backbone, head.get(SCORE_HEAD), head.get(LIKELIHOOD_WEIGHT), tokenizer);
     }
 
     /**
@@ -87,22 +83,6 @@ public final class RewardModel implements AutoCloseable {
         return new RewardModel(backbone, head, alpha, tokenizer);
     }
 
-    /**
-     * Opens a reward-model folder written by {@link #save} (or by Hugging Face's
-     * {@code save_pretrained} of a Llama/GPT-2 {@code ForSequenceClassification} model with one
-     * label), with its tokenizer. Its parameters require no gradient, so scoring records no graph.
-     */
-    public static RewardModel load(Path folder, NDManager manager) {
-        ModelLoader.LoadedModel loaded = ModelLoader.load(folder, null, manager);
-        try {
-            return new RewardModel(loaded.model(), HfCheckpoint.readRewardHead(folder, loaded.model().manager(), DataType.FLOAT32),
-                    loaded.tokenizer());
-        } catch (RuntimeException e) {
-            loaded.close();
-            throw e;
-        }
-    }
-
     public CausalLM backbone() { return backbone; }
 
     public NDArray scoreWeight() { return scoreWeight; }
@@ -115,14 +95,9 @@ public final class RewardModel implements AutoCloseable {
     /** Backbone parameters and the head, by checkpoint name: what training updates and a checkpoint holds. */
     public Map<String, NDArray> parameters() {
         Map<String, NDArray> all = new LinkedHashMap<>(backbone.parameters());
-        all.put(HfCheckpoint.SCORE_HEAD, scoreWeight);
-        if (likelihoodWeight != null) all.put(HfCheckpoint.LIKELIHOOD_WEIGHT, likelihoodWeight);
+        all.put(SCORE_HEAD, scoreWeight);
+        if (likelihoodWeight != null) all.put(LIKELIHOOD_WEIGHT, likelihoodWeight);
         return all;
-    }
-
-    /** Writes the Hugging Face folder: backbone, {@value HfCheckpoint#SCORE_HEAD}, config and tokenizer files. */
-    public void save(Path folder, Path... tokenizerFiles) {
-        HfCheckpoint.write(folder, backbone.config(), parameters(), DataType.FLOAT32, tokenizerFiles);
     }
 
     /** [B] rewards of a batch; differentiable when the parameters require gradients. */
@@ -152,28 +127,6 @@ public final class RewardModel implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    /**
-     * Rewards of text pairs, tokenized as the reward trainer tokenizes them: the response as part
-     * of the whole text, EOS appended, prompt cut to keep its end when the pair exceeds the context.
-     *
-     * @throws UserError when a prompt alone fills the model's context
-     */
-    public double[] scoreTexts(List<String> prompts, List<String> responses) {
-        if (tokenizer == null) throw new IllegalStateException("this reward model has no tokenizer; score token ids");
-        PairTokenizer pairs = new PairTokenizer(tokenizer, ChatTemplate.forTokenizer(tokenizer),
-                new TokenLimits(backbone.config().maxSeqLen(), 0, Truncation.KEEP_END));
-        List<int[]> promptIds = new ArrayList<>(), responseIds = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++) {
-            int row = i;
-            TokenizedSequence t = pairs.tokenize(SftExample.text(prompts.get(i), responses.get(i), "pair " + i))
-                    .orElseThrow(() -> new UserError("pair " + row + ": the prompt alone fills the reward model's context of "
-                            + backbone.config().maxSeqLen() + " tokens"));
-            promptIds.add(t.promptIds());
-            responseIds.add(t.completionIds());
-        }
-        return score(promptIds, responseIds);
     }
 
     @Override

@@ -35,7 +35,8 @@ public final class Transformer implements CausalLM {
     private final NDManager manager;
     private final DataType dtype;
 
-    Transformer(ModelConfig config, Map<String, NDArray> params, TransformerWeights weights, NDManager manager) {
+    /** Built by {@code Models}, which binds the parameters with the config's family. */
+    public Transformer(ModelConfig config, Map<String, NDArray> params, TransformerWeights weights, NDManager manager) {
         this.config = config;
         this.params = params;
         this.weights = weights;

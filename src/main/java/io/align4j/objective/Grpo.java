@@ -132,27 +132,25 @@ public record Grpo(LossType lossType, double epsilonLow, double epsilonHigh, dou
             kl = d.exp().sub(d).sub(ScalarOps.constant(d, 1));
             perToken = perToken.add(ScalarOps.mul(kl, beta));
         }
-        NDArray masked = perToken.mul(mask);
         long rows = logProbs.getShape().get(0);
         NDArray loss = switch (lossType) {
-            case GRPO -> masked.sum(new int[] {1}).div(ScalarOps.maximum(mask.sum(new int[] {1}), 1)).mean();
-            case DR_GRPO -> ScalarOps.div(masked.sum(), (double) rows * maxCompletionLength);
-            case DAPO -> ScalarOps.div(masked.sum(), Math.max(dapoNormaliser, 1));
+            case GRPO -> MaskedMean.perRow(perToken, mask).mean();
+            case DR_GRPO -> ScalarOps.div(perToken.mul(mask).sum(), (double) rows * maxCompletionLength);
+            case DAPO -> ScalarOps.div(perToken.mul(mask).sum(), Math.max(dapoNormaliser, 1));
         };
 
-        NDArray tokens = ScalarOps.maximum(mask.sum(), 1);
         NDArray r = ratio.stopGradient(), aFull = a.broadcast(r.getShape());
         NDArray low = r.lt(ScalarOps.constant(r, 1 - epsilonLow)).logicalAnd(aFull.lt(ScalarOps.constant(aFull, 0)));
         NDArray high = r.gt(ScalarOps.constant(r, 1 + epsilonHigh)).logicalAnd(aFull.gt(ScalarOps.constant(aFull, 0)));
         Map<String, NDArray> m = new LinkedHashMap<>();
-        m.put("clip_ratio/low_mean", share(low, mask, tokens));
-        m.put("clip_ratio/high_mean", share(high, mask, tokens));
-        m.put("clip_ratio/region_mean", share(low.logicalOr(high), mask, tokens));
-        if (kl != null) m.put("kl", kl.stopGradient().mul(mask).sum().div(tokens));
+        m.put("clip_ratio/low_mean", share(low, mask));
+        m.put("clip_ratio/high_mean", share(high, mask));
+        m.put("clip_ratio/region_mean", share(low.logicalOr(high), mask));
+        if (kl != null) m.put("kl", MaskedMean.of(kl.stopGradient(), mask));
         return new ObjectiveOutput(loss, m);
     }
 
-    private static NDArray share(NDArray flags, NDArray mask, NDArray tokens) {
-        return flags.toType(mask.getDataType(), false).mul(mask).sum().div(tokens);
+    private static NDArray share(NDArray flags, NDArray mask) {
+        return MaskedMean.of(flags.toType(mask.getDataType(), false), mask);
     }
 }

@@ -59,18 +59,14 @@ public record Kto(double beta, double desirableWeight, double undesirableWeight)
         NDArray desirable = p.desirable().stopGradient();
         NDArray undesirable = desirable.neg().add(1);
         NDArray reward = ScalarOps.mul(p.policy().sub(p.reference()), beta).stopGradient();
-        NDArray chosen = maskedMean(reward, desirable), rejected = maskedMean(reward, undesirable);
+        NDArray chosen = MaskedMean.of(reward, desirable), rejected = MaskedMean.of(reward, undesirable);
         m.put("kl", referencePoint(p));
         m.put("rewards/chosen", chosen);
         m.put("rewards/rejected", rejected);
         m.put("rewards/margins", chosen.sub(rejected));
-        m.put("logps/chosen", maskedMean(p.policy().stopGradient(), desirable));
-        m.put("logps/rejected", maskedMean(p.policy().stopGradient(), undesirable));
+        m.put("logps/chosen", MaskedMean.of(p.policy().stopGradient(), desirable));
+        m.put("logps/rejected", MaskedMean.of(p.policy().stopGradient(), undesirable));
         m.put("count/chosen", desirable.sum());
         return new ObjectiveOutput(losses(p).mean(), m);
-    }
-
-    private static NDArray maskedMean(NDArray values, NDArray mask) {
-        return values.mul(mask).sum().div(ScalarOps.maximum(mask.sum(), 1));
     }
 }

@@ -17,9 +17,9 @@ import java.util.Map;
  * ({@link #terminalRewards}).
  *
  * <p>GAE: {@code δ_t = r_t + λ_d V_{t+1} − V_t}, {@code A_t = δ_t + λ_d λ A_{t+1}} (λ_d the
- * discount), returns {@code R_t = A_t + V_t}. Loss:
- * {@code max(−A ρ, −A clip(ρ, 1 ± ε))} with {@code ρ = exp(ln π_θ − ln π_old)}, plus
- * {@code c_v · ½ max((V − R)², (V_old + clip(V − V_old, ± ε_v) − R)²)}, each a mean over
+ * discount), returns {@code R_t = A_t + V_t} (Schulman et al. 2016, "High-Dimensional Continuous
+ * Control Using Generalized Advantage Estimation", eq. 16). Loss: the clipped surrogate
+ * {@link PolicyLoss} plus {@code c_v ·} the clipped value loss {@link ValueLoss}, each a mean over
  * response tokens. Defaults (the summarisation setting): ε = 0.2, λ = 0.95, discount 1,
  * {@code c_v} = 0.1, value clip 0.2.
  */
@@ -62,33 +62,27 @@ public record Ppo(double clip, double lambda, double discount, double valueCoef,
         return new Advantages(advantages, advantages.add(v).mul(mask));
     }
 
+    /** The clipped surrogate with this run's ε. */
+    public PolicyLoss policyLoss() { return new PolicyLoss(clip); }
+
+    /** The clipped value loss with this run's ε_v. */
+    public ValueLoss valueLoss() { return new ValueLoss(valueClip); }
+
     /**
+     * {@link PolicyLoss} {@code + c_v ·} {@link ValueLoss}.
+     *
      * @return the loss and the metrics {@code policy_loss}, {@code value_loss}, {@code clipfrac}
-     *         (share of tokens where the ratio was clipped) and {@code approx_kl}
-     *         ({@code mean(ρ − 1 − ln ρ)}, the k3 estimator of KL(π_old ‖ π_θ))
+     *         and {@code approx_kl} (see {@link PolicyLoss.Terms})
      */
     public ObjectiveOutput loss(NDArray logProbs, NDArray oldLogProbs, Advantages adv,
                                 NDArray values, NDArray oldValues, NDArray mask) {
-        NDArray tokens = mask.sum();
-        NDArray a = adv.advantages().stopGradient();
-        NDArray logRatio = logProbs.sub(oldLogProbs.stopGradient());
-        NDArray ratio = logRatio.exp();
-        NDArray unclipped = a.mul(ratio).neg();
-        NDArray clipped = a.mul(ratio.clip(1 - clip, 1 + clip)).neg();
-        NDArray policyLoss = unclipped.maximum(clipped).mul(mask).sum().div(tokens);
-
-        NDArray ret = adv.returns().stopGradient();
-        NDArray old = oldValues.stopGradient();
-        NDArray valueClipped = old.add(values.sub(old).clip(-valueClip, valueClip));
-        NDArray valueLoss = ScalarOps.mul(values.sub(ret).square().maximum(valueClipped.sub(ret).square())
-                .mul(mask).sum().div(tokens), 0.5);
-
+        PolicyLoss.Terms policy = policyLoss().of(logProbs, oldLogProbs, adv.advantages(), mask);
+        NDArray value = valueLoss().of(values, oldValues, adv.returns(), mask);
         Map<String, NDArray> m = new LinkedHashMap<>();
-        m.put("policy_loss", policyLoss.stopGradient());
-        m.put("value_loss", valueLoss.stopGradient());
-        NDArray r = ratio.stopGradient();
-        m.put("clipfrac", r.sub(1).abs().gt(clip).toType(r.getDataType(), false).mul(mask).sum().div(tokens));
-        m.put("approx_kl", r.sub(1).sub(logRatio.stopGradient()).mul(mask).sum().div(tokens));
-        return new ObjectiveOutput(policyLoss.add(ScalarOps.mul(valueLoss, valueCoef)), m);
+        m.put("policy_loss", policy.loss().stopGradient());
+        m.put("value_loss", value.stopGradient());
+        m.put("clipfrac", policy.clipFraction());
+        m.put("approx_kl", policy.approxKl());
+        return new ObjectiveOutput(policy.loss().add(ScalarOps.mul(value, valueCoef)), m);
     }
 }

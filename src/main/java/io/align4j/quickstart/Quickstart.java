@@ -7,6 +7,7 @@ import io.align4j.eval.TargetPolicy;
 import io.align4j.eval.TaskEvaluation;
 import io.align4j.model.RewardModel;
 import io.align4j.model.io.ModelLoader;
+import io.align4j.model.io.RewardModelFolder;
 import io.align4j.report.QuickstartMetrics;
 import io.align4j.task.HappyTask;
 import io.align4j.task.TaskBuilder;
@@ -45,7 +46,7 @@ public final class Quickstart {
     public static final List<String> OFFLINE = List.of("dpo", "pmle", "mio");
     /** Online methods, trained on prompts with the reward model scoring their own samples. */
     public static final List<String> ONLINE = List.of("pd", "rebel", "rlhf", "rkl");
-    /** Learning rate of every method: below it DPO and PMLE barely move in the default budget, above it they over-optimise (kl/ref 4–13 at 3e-4). */
+    /** Learning rate of every method: below it DPO and PMLE barely move in the default budget, above it they over-optimise (README, "Measured"). */
     static final double LEARNING_RATE = 5e-5;
     static final long SEED = 1;
     /** Online methods take fewer, larger steps (a rollout each), so a larger rate. */
@@ -95,7 +96,7 @@ public final class Quickstart {
         TaskEvaluation.Settings evalSettings = new TaskEvaluation.Settings(budget.samplesPerPrompt(), 20240601L, 8);
         try (NDManager manager = NDManager.newBaseManager();
              ModelLoader.LoadedModel reference = ModelLoader.load(model, null, manager);
-             RewardModel rm = RewardModel.load(rewardModel, manager)) {
+             RewardModel rm = RewardModelFolder.load(rewardModel, manager)) {
             TextTokenizer tok = reference.tokenizer();
             int[] suppress = {tok.bosId(), tok.eosId()};
             ModelPolicy refPolicy = new ModelPolicy("pi0", reference.model(), suppress, tok.padId(), happy.settings().batch());
@@ -187,35 +188,30 @@ public final class Quickstart {
         c.maxNewTokens = budget.responseTokens();
         c.fixedLength = true; // as the evaluation samples: exactly responseTokens tokens, no BOS/EOS
         c.learningRate = ONLINE_LEARNING_RATE;
-        // the specification's 4 PPO epochs and PD inner epochs; at 2, PPO's updates hardly move the policy (approx_kl ~0)
-        // and RKL stays below π*'s win rate (60 rollouts: 0.548 against 0.606 at 4)
+        // the specification's 4 PPO epochs and PD inner epochs; at 2, PPO's updates hardly move the policy
+        // and RKL stays below π*'s win rate (README, "Measured")
         c.innerEpochs = 4;
         c.miniBatches = 1;
         double taskGamma = TaskSettings.defaults().gamma();
         switch (method) {
             case "pd" -> {
                 // the specification's 4 inner epochs, and of its open switches the ratio to the sampling policy and β as
-                // reward shaping, which measured best here (40 rollouts: win rate 0.669 against 0.477 with ln π_θ alone and
-                // 2 inner epochs). So each rollout tilts π_t by the shaped score, and the fixed point is π_0·exp(R̂/β): β is
-                // how far PD may sharpen. Measured at 60 rollouts (win rate / distinct-2, π_0's 0.850): β = 0.05 (the
-                // specification's) 0.729 / 0.575; 0.1: 0.674 / 0.714, and 0.681 / 0.653 in a full quickstart; 0.2: 0.636 / 0.756
+                // reward shaping, which did best here (README, "Measured"). So each rollout tilts π_t by the shaped score,
+                // and the fixed point is π_0·exp(R̂/β): β is how far PD may sharpen, traded against diversity
                 c.gamma = taskGamma;
                 c.beta = PD_KL_WEIGHT;
                 c.ratioToSampling = true;
                 c.klAsShaping = true;
             }
             // η is the step of each rollout's tilt π_{t+1} ∝ π_t·exp(η R̂) and nothing anchors it to π_0, so it sets the drift
-            // of a fixed budget (60 rollouts: η = 1 gives distinct-2 0.642 at win rate 0.697; 0.5 gives 0.705 at 0.707; 0.3
-            // gives 0.792 at 0.590)
+            // of a fixed budget (README, "Measured")
             case "rebel" -> {
                 c.eta = 0.5;
-                c.innerEpochs = 2; // as measured; its regression onto η·ΔR̂ is the step, more passes only solve it more exactly
+                c.innerEpochs = 2; // its regression onto η·ΔR̂ is the step, more passes only solve it more exactly
             }
             case "rlhf" -> c.beta = KL_WEIGHT;
-            // the specification's entropy weight; γ = 0.05 (β + γ = the labeller's γ) let PPO's per-token entropy bonus
-            // outrun the reward (entropy 1.29 → 1.96 per token, win rate 0.07)
-            // The entropy term slows the climb: at RLHF's rate RKL ends near π*'s own win rate (0.592 in a full quickstart,
-            // 0.606 and 0.603 in two runs with more updates); twice the rate gives 0.645 at distinct-2 0.703
+            // the specification's entropy weight; a larger one (β + γ = the labeller's γ) let PPO's per-token entropy bonus
+            // outrun the reward. The entropy term slows the climb, so RKL gets twice RLHF's rate (README, "Measured")
             case "rkl" -> {
                 c.beta = KL_WEIGHT;
                 c.gamma = RKL_ENTROPY_WEIGHT;

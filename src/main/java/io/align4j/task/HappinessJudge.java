@@ -1,6 +1,8 @@
 package io.align4j.task;
 
+import io.align4j.reward.RewardFunction;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -20,8 +22,12 @@ import java.util.regex.Pattern;
  * one word; dividing by √W makes a sentiment word in a short answer count more than the same
  * word buried in a long one, and tanh keeps the score bounded. The lexicon is written for the
  * vocabulary of TinyStories (children's stories): common emotion, kindness and harm words.
+ *
+ * <p>As a {@link RewardFunction} it is registered under the name {@value #NAME}
+ * ({@code META-INF/services}), which is how {@code --reward gold} finds it without the training
+ * code knowing this task.
  */
-public final class HappinessJudge {
+public final class HappinessJudge implements RewardFunction {
 
     static final Set<String> POSITIVE = Set.of(
             "happy", "happily", "happier", "happiest", "happiness", "smile", "smiled", "smiles", "smiling",
@@ -48,6 +54,18 @@ public final class HappinessJudge {
     private static final Pattern WORD = Pattern.compile("[a-z]+(?:'[a-z]+)?");
 
     /** Gold reward of a response text, in (−1, 1). */
+    /** The name {@code --reward gold} resolves to. */
+    public static final String NAME = "gold";
+
+    @Override
+    public String name() { return NAME; }
+
+    /** r of each completion alone; the prompts do not enter the judgement. */
+    @Override
+    public double[] score(List<String> prompts, List<String> completions) {
+        return completions.stream().mapToDouble(this::score).toArray();
+    }
+
     public double score(String response) {
         Map<String, Integer> counts = new HashMap<>();
         Matcher m = WORD.matcher(response.toLowerCase(Locale.ROOT));

@@ -1,6 +1,6 @@
 package io.align4j.task;
 
-import io.align4j.eval.TargetEstimators;
+import io.align4j.util.Logistic;
 import io.align4j.tokenizer.TextTokenizer;
 
 /**
@@ -31,6 +31,6 @@ public record KnownTarget(TextTokenizer tokenizer, HappinessJudge judge, double 
 
     /** P(a ≻ b | x) of the labeller from each response's ln π_0 and reward. */
     public double preference(double refLogProbA, double rewardA, double refLogProbB, double rewardB) {
-        return TargetEstimators.sigmoid(gamma * (logTilted(refLogProbA, rewardA) - logTilted(refLogProbB, rewardB)));
+        return Logistic.sigmoid(gamma * (logTilted(refLogProbA, rewardA) - logTilted(refLogProbB, rewardB)));
     }
 }

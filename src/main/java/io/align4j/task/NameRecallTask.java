@@ -2,7 +2,7 @@ package io.align4j.task;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.align4j.eval.BatchSampling;
+import io.align4j.generate.BatchSampling;
 import io.align4j.model.CausalLM;
 import io.align4j.tokenizer.TextTokenizer;
 import io.align4j.util.AtomicFiles;

@@ -1,11 +1,10 @@
 package io.align4j.train;
 
+import io.align4j.util.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,14 +14,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The checkpoint folders of a run, {@code checkpoint-<step>} under the output folder. A checkpoint
- * is written into a temporary sibling and renamed into place in one atomic step, so a folder with
- * the final name is always complete, whenever the process dies; leftovers of an interrupted write
- * are removed at the next save or resume.
+ * The checkpoint folders of a run, {@code checkpoint-<step>} under the output folder. Each is
+ * written with {@link AtomicFiles#replaceFolder}, so a folder with the final name is always
+ * complete, whenever the process dies; leftovers of an interrupted write are removed at the next
+ * save.
  */
 public final class Checkpoints {
     private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
-    private static final String TEMP_PREFIX = ".tmp-checkpoint-";
 
     private final Path root;
     private final int keepLast;
@@ -43,22 +41,15 @@ public final class Checkpoints {
     public Path save(long step, Writer writer) {
         try {
             Files.createDirectories(root);
-            removeTemporaries();
-            Path tmp = root.resolve(TEMP_PREFIX + step);
-            Files.createDirectories(tmp);
-            writer.write(tmp);
-            Path target = root.resolve("checkpoint-" + step);
-            if (Files.exists(target)) deleteRecursively(target);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("file system of " + root + " cannot rename atomically", e);
-            }
+            AtomicFiles.removeLeftovers(root);
+            Path target = AtomicFiles.replaceFolder(root.resolve("checkpoint-" + step), writer::write);
             List<Path> all = list();
-            for (int i = 0; i + keepLast < all.size(); i++) deleteRecursively(all.get(i));
+            for (int i = 0; i + keepLast < all.size(); i++) AtomicFiles.deleteTree(all.get(i));
             return target;
         } catch (IOException e) {
             throw new UncheckedIOException("could not write checkpoint " + step + " under " + root, e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("could not write checkpoint " + step + " under " + root, e.getCause());
         }
     }
 
@@ -85,19 +76,6 @@ public final class Checkpoints {
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private void removeTemporaries() throws IOException {
-        try (Stream<Path> s = Files.list(root)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList()) deleteRecursively(p);
-        }
-    }
-
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }
     }
 }

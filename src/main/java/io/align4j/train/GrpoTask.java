@@ -6,10 +6,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.align4j.eval.BatchSampling;
+import io.align4j.generate.BatchSampling;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ResponseBatch;
 import io.align4j.objective.Grpo;
+import io.align4j.objective.MaskedMean;
 import io.align4j.objective.ObjectiveOutput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -148,7 +149,7 @@ public final class GrpoTask extends OnlineTask {
         NDArray adv = m.create(pick(advantages, rows)).toType(DataType.FLOAT32, false);
         ObjectiveOutput out = grpo.loss(logProbs, grid(m, select(oldLogProbs, rows)), ref, adv, maskNd, dapoNormaliser);
         Map<String, NDArray> metrics = new LinkedHashMap<>(out.metrics());
-        metrics.put("entropy", lp.entropy().mul(maskNd).sum().div(maskNd.sum()));
+        metrics.put("entropy", MaskedMean.of(lp.entropy(), maskNd));
         return new ObjectiveOutput(out.loss(), metrics);
     }
 

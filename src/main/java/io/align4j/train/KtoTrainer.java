@@ -15,7 +15,7 @@ import io.align4j.data.Truncation;
 import io.align4j.data.UnpairedDatasets;
 import io.align4j.data.UnpairedExample;
 import io.align4j.model.CausalLM;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.objective.Kto;
 import io.align4j.objective.Objectives;

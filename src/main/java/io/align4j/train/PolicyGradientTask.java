@@ -9,10 +9,13 @@ import ai.djl.ndarray.types.Shape;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ResponseBatch;
 import io.align4j.model.SequenceScorer;
+import io.align4j.model.ScalarOps;
 import io.align4j.objective.ObjectiveOutput;
+import io.align4j.objective.PolicyLoss;
 import io.align4j.objective.Ppo;
 import io.align4j.objective.Rloo;
 import io.align4j.objective.ShapedReward;
+import io.align4j.objective.ValueLoss;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +32,10 @@ import java.util.Map;
  *       last token), GAE against the {@link ValueHead}'s values, whose bias starts at the first
  *       rollout's mean return, gives per-token advantages (whitened over the rollout's
  *       tokens, as TRL and OpenAI's PPO do) and returns; each update is the clipped surrogate
- *       with {@code ρ_t = π_θ/π_t} per token plus the clipped value loss
- *       ({@link Ppo#loss}).</li>
+ *       ({@link PolicyLoss}) with {@code ρ_t = π_θ/π_t} per token plus the clipped value loss
+ *       ({@link ValueLoss}).</li>
  *   <li><b>RLOO</b>: the leave-one-out advantage of each sample's r among its prompt's k
- *       ({@link Rloo#advantages}), in the same clipped surrogate at the sequence level (so the
+ *       ({@link Rloo#advantages}), in the same clipped surrogate ({@link PolicyLoss}) at the sequence level (so the
  *       inner epochs after the first stay near the sampling policy), without a value head.</li>
  * </ul>
  *
@@ -73,7 +76,7 @@ public final class PolicyGradientTask extends OnlineTask {
         this.valueHead = valueHead;
         this.denseShaping = c.denseShaping;
         this.calibrateValue = valueHead != null && freshValueHead;
-        this.ppo = new Ppo(c.clipRange, c.gaeLambda, c.discount, estimator == Estimator.PPO ? c.valueCoef : 0, c.clipRangeValue);
+        this.ppo = new Ppo(c.clipRange, c.gaeLambda, c.discount, c.valueCoef, c.clipRangeValue);
     }
 
     @Override
@@ -145,32 +148,39 @@ public final class PolicyGradientTask extends OnlineTask {
     protected ObjectiveOutput update(NDManager m, Rollout r, int[] rows) {
         ResponseBatch batch = ResponseBatch.rightPadded(m, pick(r.prompts(), rows), pick(r.responses(), rows), padId);
         SequenceScorer.Scores s = SequenceScorer.score(policy, batch);
-        ObjectiveOutput out;
+        Map<String, NDArray> metrics = new LinkedHashMap<>();
+        NDArray loss;
         if (estimator == Estimator.PPO) {
             NDArray maskNd = grid(m, select(mask, rows));
             NDArray logProbs = s.tokenLogProbs().gather(responseIndex(m, batch, width), 1).mul(maskNd);
+            NDArray old = grid(m, select(oldLogProbs, rows));
+            PolicyLoss.Terms policy = ppo.policyLoss().of(logProbs, old, grid(m, select(advantages, rows)), maskNd);
             NDArray values = valueHead.values(features(m, features, rows)).mul(maskNd);
-            out = ppo.loss(logProbs, grid(m, select(oldLogProbs, rows)),
-                    new Ppo.Advantages(grid(m, select(advantages, rows)), grid(m, select(returns, rows))),
-                    values, grid(m, select(oldValues, rows)), maskNd);
-            out.metrics().put("ratio/max_deviation", maxRatioDeviation(logProbs, grid(m, select(oldLogProbs, rows)), maskNd));
+            NDArray value = ppo.valueLoss().of(values, grid(m, select(oldValues, rows)), grid(m, select(returns, rows)), maskNd);
+            loss = policy.loss().add(ScalarOps.mul(value, ppo.valueCoef()));
+            putPolicyMetrics(metrics, policy, value, maxRatioDeviation(logProbs, old, maskNd));
         } else {
             Shape column = new Shape(rows.length, 1);
             NDArray logProbs = s.sequenceLogProbs().reshape(column);
             NDArray old = m.create(pick(r.logProbs(), rows)).toType(DataType.FLOAT32, false).reshape(column);
-            NDArray zeros = m.zeros(column, DataType.FLOAT32);
             NDArray adv = m.create(pick(sequenceAdvantages, rows)).toType(DataType.FLOAT32, false).reshape(column);
-            out = ppo.loss(logProbs, old, new Ppo.Advantages(adv, zeros), zeros, zeros, m.ones(column, DataType.FLOAT32));
-            out.metrics().put("ratio/max_deviation", maxRatioDeviation(logProbs, old, m.ones(column, DataType.FLOAT32)));
+            NDArray ones = m.ones(column, DataType.FLOAT32);
+            PolicyLoss.Terms policy = ppo.policyLoss().of(logProbs, old, adv, ones);
+            loss = policy.loss();
+            putPolicyMetrics(metrics, policy, null, maxRatioDeviation(logProbs, old, ones));
         }
-        Map<String, NDArray> metrics = new LinkedHashMap<>();
-        metrics.put("loss/policy", out.metrics().get("policy_loss"));
-        if (estimator == Estimator.PPO) metrics.put("loss/value", out.metrics().get("value_loss"));
-        metrics.put("clipfrac", out.metrics().get("clipfrac"));
-        metrics.put("approx_kl", out.metrics().get("approx_kl"));
-        metrics.put("ratio/max_deviation", out.metrics().get("ratio/max_deviation"));
         metrics.put("entropy", s.tokenEntropy().stopGradient().sum().div(s.tokenCounts().sum()));
-        return new ObjectiveOutput(out.loss(), metrics);
+        return new ObjectiveOutput(loss, metrics);
+    }
+
+    /** {@code value} is null for RLOO, which has no critic. */
+    private static void putPolicyMetrics(Map<String, NDArray> metrics, PolicyLoss.Terms policy, NDArray value,
+                                         NDArray maxRatioDeviation) {
+        metrics.put("loss/policy", policy.loss().stopGradient());
+        if (value != null) metrics.put("loss/value", value.stopGradient());
+        metrics.put("clipfrac", policy.clipFraction());
+        metrics.put("approx_kl", policy.approxKl());
+        metrics.put("ratio/max_deviation", maxRatioDeviation);
     }
 
     /** max over response tokens of |exp(ln π_θ − ln π_t) − 1|. */

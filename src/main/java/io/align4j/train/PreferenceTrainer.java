@@ -16,7 +16,7 @@ import io.align4j.data.TokenLimits;
 import io.align4j.data.TokenizedPair;
 import io.align4j.data.Truncation;
 import io.align4j.model.CausalLM;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.objective.Objectives;
 import io.align4j.objective.PairwiseObjective;

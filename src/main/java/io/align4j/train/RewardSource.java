@@ -1,17 +1,17 @@
 package io.align4j.train;
 
 import io.align4j.model.RewardModel;
-import io.align4j.task.HappinessJudge;
 import io.align4j.tokenizer.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What scores the online methods' samples: a trained reward model R̂, or the gold judge of
- * {@code tinystories-happy} for oracle runs. Both see text: the prompt and response ids are
+ * What scores the online methods' samples: a trained reward model R̂, or (through
+ * {@link RewardSpec}) a {@link io.align4j.reward.RewardFunction} such as the gold judge that
+ * {@code --reward gold} names for oracle runs. Both see text: the prompt and response ids are
  * decoded with the policy's tokenizer, so a reward model is fed exactly what its trainer fed it
- * ({@link RewardModel#scoreTexts}). User-written rewards ({@link io.align4j.reward.RewardFunction},
+ * ({@link RewardModelTexts}). User-written rewards ({@link io.align4j.reward.RewardFunction},
  * a regular expression, an external command) and weighted sums of several rewards come in
  * through {@link RewardSpec}, which makes a {@link WeightedRewards} source.
  */
@@ -27,12 +27,6 @@ public interface RewardSource extends AutoCloseable {
     @Override
     default void close() {}
 
-    /** The {@link HappinessJudge} on the decoded response alone (the task's gold reward r). */
-    static RewardSource gold(TextTokenizer tokenizer) {
-        HappinessJudge judge = new HappinessJudge();
-        return (prompts, responses) -> responses.stream().mapToDouble(r -> judge.score(tokenizer.decode(r))).toArray();
-    }
-
     /** A Bradley–Terry reward model on the decoded prompt and response texts. */
     static RewardSource model(RewardModel model, TextTokenizer tokenizer) {
         return (prompts, responses) -> {
@@ -42,7 +36,7 @@ public interface RewardSource extends AutoCloseable {
                 r.add(tokenizer.decode(responses.get(i)));
             }
             try (NoGradient noGrad = new NoGradient()) {
-                return model.scoreTexts(p, r);
+                return RewardModelTexts.score(model, p, r);
             }
         };
     }

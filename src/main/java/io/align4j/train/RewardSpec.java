@@ -3,7 +3,7 @@ package io.align4j.train;
 import io.align4j.config.OnlineConfig;
 
 import ai.djl.ndarray.NDManager;
-import io.align4j.model.RewardModel;
+import io.align4j.model.io.RewardModelFolder;
 import io.align4j.reward.CommandReward;
 import io.align4j.reward.RegexReward;
 import io.align4j.reward.RewardFunction;
@@ -49,9 +49,10 @@ public record RewardSpec(String rewardModel, List<String> classes, List<String> 
         if (!(timeoutSeconds > 0)) throw new UserError("reward_timeout must be > 0 seconds, was " + timeoutSeconds);
         List<WeightedRewards.Part> parts = new ArrayList<>();
         if (rewardModel != null) {
-            boolean gold = OnlineTrainer.GOLD.equals(rewardModel);
-            RewardSource ids = gold ? RewardSource.gold(tokenizer) : RewardSource.model(RewardModel.load(Path.of(rewardModel), manager), tokenizer);
-            parts.add(new WeightedRewards.Part(gold ? "gold" : "reward_model", weight(parts.size()), ids, null));
+            // the gold judge is a registered reward function (a task's, which this package does not know)
+            if (OnlineTrainer.GOLD.equals(rewardModel)) parts.add(text(RewardFunctions.load(OnlineTrainer.GOLD), parts.size()));
+            else parts.add(new WeightedRewards.Part("reward_model", weight(parts.size()),
+                    RewardSource.model(RewardModelFolder.load(Path.of(rewardModel), manager), tokenizer), null));
         }
         for (String name : classes) parts.add(text(RewardFunctions.load(name), parts.size()));
         for (String regex : regexes) parts.add(text(new RegexReward(regex), parts.size()));

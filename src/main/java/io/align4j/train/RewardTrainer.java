@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 /**
  * {@code align4j reward}: a Bradley–Terry reward model ({@link RewardTask}) on the shared
  * {@link TrainingLoop}: the starting LM's backbone with a fresh scalar head. Every checkpoint is a
- * reward-model folder that {@link RewardModel#load} opens (the online trainers and {@code eval}).
+ * reward-model folder that {@link io.align4j.model.io.RewardModelFolder#load} opens (the online trainers and {@code eval}).
  */
 public final class RewardTrainer {
     /** The objective label of reward-model runs: the registry's name of {@link BradleyTerry}. */

@@ -5,7 +5,7 @@ import io.align4j.config.PolicyConfig;
 import io.align4j.config.RunConfig;
 import io.align4j.model.CausalLM;
 import io.align4j.model.Compute;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.LoadedWeights;
 import io.align4j.model.io.ModelLoader;

@@ -13,7 +13,7 @@ import io.align4j.config.ConfigLoader;
 import io.align4j.config.RunConfig;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.io.HfCheckpoint;
-import io.align4j.model.io.SafeTensors;
+import io.align4j.safetensors.SafeTensors;
 import io.align4j.objective.ObjectiveOutput;
 import io.align4j.util.UserError;
 import java.io.IOException;
@@ -109,12 +109,12 @@ public final class TrainingLoop {
         }
     }
 
-    /** Writes the model part of a checkpoint into a folder that does not exist yet. */
+    /** Writes the model part of a checkpoint into the checkpoint's folder, which is being assembled and starts empty. */
     @FunctionalInterface
     public interface ModelWriter {
         /** Every weight, in the Hugging Face layout. */
-        ModelWriter FULL = (folder, t) -> HfCheckpoint.write(folder, t.config(), t.parameters(), DataType.FLOAT32,
-                t.tokenizerFiles().toArray(Path[]::new));
+        ModelWriter FULL = (folder, t) -> HfCheckpoint.writeInto(folder, t.config(), t.parameters(), DataType.FLOAT32,
+                HfCheckpoint.DEFAULT_MAX_SHARD_BYTES, t.tokenizerFiles().toArray(Path[]::new));
 
         void write(Path folder, Trainable t) throws IOException;
     }
@@ -163,7 +163,7 @@ public final class TrainingLoop {
         long step = 0;
         java.util.Optional<Path> resumeFrom = config.resume ? checkpoints.latest() : java.util.Optional.empty();
         if (resumeFrom.isPresent()) {
-            step = restoreOptimizer(resumeFrom.get(), adam, manager);
+            step = restoreOptimizer(resumeFrom.get(), config, adam, manager);
             log.accept("resuming from " + resumeFrom.get() + " at step " + step);
         }
         long firstStep = step;
@@ -241,7 +241,6 @@ public final class TrainingLoop {
 
     /** Model (Hugging Face layout, or only its adapters), optimiser moments and the step, in one checkpoint folder. */
     static void writeCheckpoint(Path folder, Trainable t, AdamW adam, long step, RunConfig config) throws IOException {
-        Files.delete(folder); // the model writer creates the folder itself, atomically
         t.writer().write(folder, t);
         Map<String, NDArray> moments = new LinkedHashMap<>();
         adam.firstMoments().forEach((k, v) -> moments.put("m." + k, v));
@@ -254,7 +253,17 @@ public final class TrainingLoop {
         state.put("seed", config.seed);
         state.put("objective", config.objective);
         beforeStateWrite(step);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(folder.resolve(TRAINER_STATE).toFile(), state);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(stateFile(folder, step).toFile(), state);
+    }
+
+    /**
+     * Test hook: with {@code -Dalign4j.test.fullDiskCheckpointStep=N} checkpoint N's trainer state
+     * goes to {@code /dev/full}, whose writes fail with the kernel's "No space left on device"
+     * (ENOSPC), as on a full disk.
+     */
+    private static Path stateFile(Path folder, long step) {
+        String full = System.getProperty("align4j.test.fullDiskCheckpointStep");
+        return full != null && Long.parseLong(full) == step ? Path.of("/dev/full") : folder.resolve(TRAINER_STATE);
     }
 
     /**
@@ -273,8 +282,21 @@ public final class TrainingLoop {
         }
     }
 
-    private static long restoreOptimizer(Path checkpoint, AdamW adam, NDManager manager) throws IOException {
-        var state = JSON.readTree(checkpoint.resolve(TRAINER_STATE).toFile());
+    /**
+     * The step and optimiser state of the checkpoint being resumed.
+     *
+     * @throws UserError when the checkpoint lacks its trainer state, or was written by another objective
+     *                   (whose parameters and optimiser moments this run's would not match)
+     */
+    private static long restoreOptimizer(Path checkpoint, RunConfig config, AdamW adam, NDManager manager) throws IOException {
+        Path stateFile = checkpoint.resolve(TRAINER_STATE);
+        if (!Files.isRegularFile(stateFile))
+            throw new UserError(stateFile + ": file not found, so " + checkpoint + " cannot be resumed (write to a new output folder)");
+        var state = JSON.readTree(stateFile.toFile());
+        String objective = state.path("objective").asText(config.objective);
+        if (!objective.equals(config.objective))
+            throw new UserError(checkpoint + " was written by objective '" + objective + "', this run's is '" + config.objective
+                    + "': resume with the same objective, or write to a new output folder");
         long step = state.path("step").asLong();
         Map<String, NDArray> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
         Path opt = checkpoint.resolve(OPTIMIZER_STATE);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.align4j.util.UserError;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -41,10 +42,17 @@ public final class ValueHead {
         return new ValueHead(manager.zeros(new Shape(1, dim), DataType.FLOAT32), manager.zeros(new Shape(1), DataType.FLOAT32));
     }
 
-    /** The head saved in a checkpoint's auxiliary parameters. */
+    /**
+     * The head saved in a checkpoint's auxiliary parameters.
+     *
+     * @throws UserError when there is none: the checkpoint was written without PPO's critic
+     */
     public static ValueHead of(Map<String, NDArray> saved) {
         NDArray w = saved.get(WEIGHT), b = saved.get(BIAS);
-        if (w == null || b == null) throw new IllegalArgumentException("checkpoint has no " + WEIGHT + " / " + BIAS);
+        if (w == null || b == null)
+            throw new UserError("the checkpoint to resume has no value head (" + WEIGHT + ", " + BIAS + "): it was written by a run"
+                    + " without PPO's critic (estimator rloo or another objective); resume with that run's objective and estimator,"
+                    + " or write to a new output folder");
         return new ValueHead(w, b);
     }
 

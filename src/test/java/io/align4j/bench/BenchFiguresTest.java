@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDManager;
 import io.align4j.model.CausalLM;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.io.Llama2cCheckpoint;
 import io.align4j.testing.SharedData;
 import io.align4j.util.DataPaths;

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.ParameterLayout;
+import io.align4j.model.family.ParameterLayout;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.Llama2cWriter;
 import java.io.ByteArrayOutputStream;

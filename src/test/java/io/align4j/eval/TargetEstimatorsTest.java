@@ -85,7 +85,7 @@ class TargetEstimatorsTest {
             for (int i = 0; i < RESPONSES; i++)
                 for (int j = 0; j < RESPONSES; j++)
                     exact += Math.exp(policyLogp[p][i] + refLogp[p][j])
-                            * TargetEstimators.sigmoid(GAMMA * (targetLogp[p][i] - targetLogp[p][j])) / PROMPTS;
+                            * io.align4j.util.Logistic.sigmoid(GAMMA * (targetLogp[p][i] - targetLogp[p][j])) / PROMPTS;
         assertEquals(exact, win.mean(), 0.01);
         // The base policy against itself wins half the time.
         int[][] c = draw(refLogp);

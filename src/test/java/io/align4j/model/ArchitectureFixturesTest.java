@@ -1,5 +1,6 @@
 package io.align4j.model;
 
+import io.align4j.model.family.Models;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDArray;

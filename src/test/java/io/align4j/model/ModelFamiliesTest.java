@@ -1,5 +1,7 @@
 package io.align4j.model;
 
+import io.align4j.model.family.ParameterLayout;
+import io.align4j.model.family.Models;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.engine.Engine;
@@ -15,7 +17,7 @@ import io.align4j.generate.Sampler;
 import io.align4j.generate.SamplingConfig;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.LoadedWeights;
-import io.align4j.model.io.SafeTensors;
+import io.align4j.safetensors.SafeTensors;
 import io.align4j.testing.CentralDifference;
 import io.align4j.testing.CliRun;
 import io.align4j.testing.SharedData;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.bench.BenchModels;
 import io.align4j.model.CausalLM;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.objective.Grpo;
 import io.align4j.objective.ObjectiveOutput;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.model.io.HfCheckpoint;
-import io.align4j.model.io.SafeTensors;
+import io.align4j.safetensors.SafeTensors;
 import io.align4j.reward.RewardFunction;
 import io.align4j.testing.CliRun;
 import io.align4j.util.DataPaths;
@@ -113,8 +113,8 @@ class GrpoTrainerTest {
             OnlineConfig c = config("unused");
             c.beta = 0.1;
             c.miniBatches = 1;
-            var policy = io.align4j.model.Models.trainable(start.model());
-            GrpoTask task = new GrpoTask(policy, io.align4j.model.Models.frozenCopy(policy, manager), RewardSource.gold(tok),
+            var policy = io.align4j.model.family.Models.trainable(start.model());
+            GrpoTask task = new GrpoTask(policy, io.align4j.model.family.Models.frozenCopy(policy, manager), OnlineTrainerTest.gold(tok, manager),
                     OnlineTrainer.grpo(c), promptIds, List.of(), tok.padId(), new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
             try (NDManager m = manager.newSubManager()) {
                 int[] all = java.util.stream.IntStream.range(0, promptIds.size()).toArray();

@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.ModelLoader;
-import io.align4j.model.io.SafeTensors;
+import io.align4j.safetensors.SafeTensors;
 import io.align4j.model.lora.LoraAdapters;
 import io.align4j.testing.CliRun;
 import io.align4j.testing.SharedData;

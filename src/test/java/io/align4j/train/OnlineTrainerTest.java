@@ -12,10 +12,10 @@ import io.align4j.generate.SamplingConfig;
 import io.align4j.model.CausalLM;
 import io.align4j.model.KvCache;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.ModelLoader;
-import io.align4j.model.io.SafeTensors;
+import io.align4j.safetensors.SafeTensors;
 import io.align4j.objective.ObjectiveOutput;
 import io.align4j.objective.ShapedReward;
 import io.align4j.testing.SharedData;
@@ -98,7 +98,7 @@ class OnlineTrainerTest {
             for (int i = 0; i < 64; i++) promptIds.add(tok.encode(OPENINGS[i % OPENINGS.length], true, false));
             int longest = promptIds.stream().mapToInt(p -> p.length).max().orElseThrow();
             OnlineConfig c = config("rlhf", "unused");
-            PolicyGradientTask task = new PolicyGradientTask(counting, Models.frozenCopy(start.model(), manager), RewardSource.gold(tok),
+            PolicyGradientTask task = new PolicyGradientTask(counting, Models.frozenCopy(start.model(), manager), gold(tok, manager),
                     ShapedReward.rlhf(0.05), PolicyGradientTask.Estimator.RLOO, null, false, promptIds, List.of(), tok.padId(),
                     new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
             try (NDManager m = manager.newSubManager()) {
@@ -155,7 +155,7 @@ class OnlineTrainerTest {
             c.maxNewTokens = 24;
             c.miniBatches = 1;
             CausalLM policy = Models.trainable(start.model());
-            PolicyGradientTask task = new PolicyGradientTask(policy, Models.frozenCopy(policy, manager), RewardSource.gold(tok),
+            PolicyGradientTask task = new PolicyGradientTask(policy, Models.frozenCopy(policy, manager), gold(tok, manager),
                     ShapedReward.rlhf(0.05), PolicyGradientTask.Estimator.PPO, ValueHead.zeros(policy.config().dim(), manager), true,
                     promptIds, List.of(), tok.padId(), new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
             try (NDManager m = manager.newSubManager()) {
@@ -215,6 +215,11 @@ class OnlineTrainerTest {
                 assertTrue(trained.get(w).sub(start.parameters().get(w)).abs().max().getFloat() > 0, run[0] + " moved the policy");
             }
         }
+    }
+
+    /** The gold judge as {@code --reward gold} names it. */
+    static RewardSource gold(TextTokenizer tok, NDManager manager) {
+        return new RewardSpec(OnlineTrainer.GOLD, null, null, null, null, 60).build(tok, manager);
     }
 
     static void assertTensorsEqual(Map<String, NDArray> x, Map<String, NDArray> y) {

@@ -20,12 +20,13 @@ import io.align4j.data.PreferenceFormat;
 import io.align4j.data.TokenizedPair;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.Models;
-import io.align4j.model.ParameterLayout;
+import io.align4j.model.family.Models;
+import io.align4j.model.family.ParameterLayout;
 import io.align4j.model.RewardModel;
 import io.align4j.model.io.HfCheckpoint;
+import io.align4j.model.io.RewardModelFolder;
 import io.align4j.model.io.ModelLoader;
-import io.align4j.model.io.SafeTensors;
+import io.align4j.safetensors.SafeTensors;
 import io.align4j.objective.BradleyTerry;
 import io.align4j.testing.SharedData;
 import io.align4j.util.DataPaths;
@@ -132,10 +133,10 @@ class RewardTrainerTest {
 
         List<PreferenceExample> heldOut = PreferenceDatasets.read(data, PreferenceFormat.AUTO, OnError.FAIL).examples().stream()
                 .filter(e -> EvalSplit.isEval(e, c.evalFraction)).toList();
-        try (NDManager m = NDManager.newBaseManager(); RewardModel rm = RewardModel.load(r.output(), m)) {
+        try (NDManager m = NDManager.newBaseManager(); RewardModel rm = RewardModelFolder.load(r.output(), m)) {
             List<String> prompts = heldOut.stream().map(PreferenceExample::prompt).toList();
-            double[] chosen = rm.scoreTexts(prompts, heldOut.stream().map(PreferenceExample::chosen).toList());
-            double[] rejected = rm.scoreTexts(prompts, heldOut.stream().map(PreferenceExample::rejected).toList());
+            double[] chosen = RewardModelTexts.score(rm, prompts, heldOut.stream().map(PreferenceExample::chosen).toList());
+            double[] rejected = RewardModelTexts.score(rm, prompts, heldOut.stream().map(PreferenceExample::rejected).toList());
             int wins = 0;
             double margin = 0;
             for (int i = 0; i < chosen.length; i++) {
@@ -159,11 +160,11 @@ class RewardTrainerTest {
             RewardModel rm = RewardModel.initialise(lm.model(), lm.tokenizer(), 3, false);
             before = rm.score(prompts, responses);
             for (int i = 0; i < prompts.size(); i++) alone[i] = rm.score(List.of(prompts.get(i)), List.of(responses.get(i)))[0];
-            rm.save(folder, tok);
+            RewardModelFolder.save(rm, folder, tok);
         }
         // right padding never reaches the head: a row scores the same alone and in a padded batch
         assertArrayEquals(alone, before, 1e-5);
-        try (NDManager m = NDManager.newBaseManager(); RewardModel loaded = RewardModel.load(folder, m)) {
+        try (NDManager m = NDManager.newBaseManager(); RewardModel loaded = RewardModelFolder.load(folder, m)) {
             assertArrayEquals(before, loaded.score(prompts, responses), 0.0);
             assertEquals(new Shape(1, 64), loaded.scoreWeight().getShape());
         }
@@ -171,7 +172,7 @@ class RewardTrainerTest {
         assertEquals("LlamaForSequenceClassification", config.get("architectures").get(0).asText());
         assertEquals(1, config.get("num_labels").asInt());
         try (SafeTensors st = SafeTensors.open(folder.resolve(HfCheckpoint.WEIGHTS))) {
-            assertEquals(new Shape(1, 64), st.tensors().get(HfCheckpoint.SCORE_HEAD).shape());
+            assertEquals(new Shape(1, 64), st.tensors().get(RewardModel.SCORE_HEAD).shape());
         }
         // the backbone alone still opens as a causal LM
         try (NDManager m = NDManager.newBaseManager()) {
@@ -201,12 +202,12 @@ class RewardTrainerTest {
                 logLikelihood = io.align4j.model.SequenceScorer.sequenceLogProbs(lm.model(),
                         io.align4j.model.ResponseBatch.rightPadded(s, prompts, responses, 0)).toType(DataType.FLOAT64, false).toDoubleArray();
             }
-            rm.save(folder, tok);
+            RewardModelFolder.save(rm, folder, tok);
         }
         for (int i = 0; i < prompts.size(); i++)
             assertEquals(headOnly[i] + 0.25 * logLikelihood[i], withTerm[i], 1e-4, "row " + i);
         assertTrue(java.util.Arrays.stream(logLikelihood).allMatch(v -> v < -1), "log-likelihoods are real sums over tokens");
-        try (NDManager m = NDManager.newBaseManager(); RewardModel loaded = RewardModel.load(folder, m)) {
+        try (NDManager m = NDManager.newBaseManager(); RewardModel loaded = RewardModelFolder.load(folder, m)) {
             assertEquals(0.25, loaded.likelihoodWeight().orElseThrow().getFloat(), 0);
             assertArrayEquals(withTerm, loaded.score(prompts, responses), 0.0);
         }

@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import io.align4j.data.TokenizedSequence;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.testing.SharedData;

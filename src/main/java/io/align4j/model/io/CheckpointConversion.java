@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * Converts a checkpoint between the llama2.c legacy format and a Hugging Face folder. Both sides
- * name parameters as {@link io.align4j.model.ParameterLayout} does, so a conversion is one read
+ * name parameters as {@link io.align4j.model.family.ParameterLayout} does, so a conversion is one read
  * and one write; the q/k row order differs between the formats and is handled by the llama2.c
  * reader and {@link Llama2cWriter}.
  */

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.ByteBuffer;

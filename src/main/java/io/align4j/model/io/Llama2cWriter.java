@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.util.AtomicFiles;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.ParameterLayout;
+import io.align4j.model.family.ParameterLayout;
 import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.ByteBuffer;

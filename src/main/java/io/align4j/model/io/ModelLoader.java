@@ -3,7 +3,7 @@ package io.align4j.model.io;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.model.CausalLM;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.lora.LoraAdapters;
 import io.align4j.tokenizer.IdsOnlyTokenizer;
 import io.align4j.tokenizer.TextTokenizer;
@@ -92,7 +92,7 @@ public final class ModelLoader {
      */
     private static LoadedModel loadAdapted(Path adapter, Path tokenizer, NDManager manager, DataType dtype) {
         Path configFile = adapter.resolve(LoraAdapters.CONFIG);
-        String baseName = HfCheckpoint.readJson(configFile).path("base_model_name_or_path").asText("");
+        String baseName = HfConfigJson.readJson(configFile).path("base_model_name_or_path").asText("");
         Path base = Path.of(baseName).isAbsolute() ? Path.of(baseName) : adapter.resolve(baseName);
         if (baseName.isEmpty() || !Files.exists(base))
             throw new UserError(configFile + ": base_model_name_or_path '" + baseName + "' is not a model on this machine; "

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.testing.SharedData;
 import io.align4j.util.DataPaths;
 import java.nio.file.Path;

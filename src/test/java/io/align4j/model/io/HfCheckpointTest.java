@@ -1,5 +1,6 @@
 package io.align4j.model.io;
 
+import io.align4j.safetensors.SafeTensors;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDArray;
@@ -8,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.align4j.model.ModelConfig;
-import io.align4j.model.ParameterLayout;
+import io.align4j.model.family.ParameterLayout;
 import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Files;

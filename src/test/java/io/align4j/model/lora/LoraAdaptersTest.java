@@ -14,7 +14,7 @@ import io.align4j.generate.JavaDecoder;
 import io.align4j.generate.Sampler;
 import io.align4j.generate.SamplingConfig;
 import io.align4j.model.CausalLM;
-import io.align4j.model.Models;
+import io.align4j.model.family.Models;
 import io.align4j.model.ResponseBatch;
 import io.align4j.model.SequenceScorer;
 import io.align4j.model.io.HfCheckpoint;

@@ -1,4 +1,4 @@
-package io.align4j.model.io;
+package io.align4j.safetensors;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.align4j.model.io.Fixtures;
 import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.ByteBuffer;

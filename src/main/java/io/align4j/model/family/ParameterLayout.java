@@ -1,8 +1,7 @@
-package io.align4j.model;
+package io.align4j.model.family;
 
 import ai.djl.ndarray.types.Shape;
-import io.align4j.model.family.Families;
-import io.align4j.model.family.Tensors;
+import io.align4j.model.ModelConfig;
 import java.util.Map;
 
 /**

@@ -1,4 +1,4 @@
-package io.align4j.model.io;
+package io.align4j.safetensors;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -167,8 +167,8 @@ public final class SafeTensors implements AutoCloseable {
      * Writes tensors in map order, stored as FLOAT32, FLOAT16 or BFLOAT16 (both 16-bit formats
      * rounded to nearest, ties to even), with {@code "__metadata__": {"format": "pt"}} so that
      * PyTorch loaders accept the file. The header is padded with spaces to a multiple of 8 bytes
-     * so every tensor starts aligned. The file appears complete or not at all: it is written
-     * beside its destination and then renamed.
+     * so every tensor starts aligned. The file is written in place; callers that need it
+     * to appear whole write it inside a folder assembled by {@code AtomicFiles.replaceFolder}.
      */
     public static void write(Path file, Map<String, NDArray> tensors, DataType storeAs) {
         String dtype = storedName(storeAs);
@@ -199,10 +199,13 @@ public final class SafeTensors implements AutoCloseable {
         while (prefix.hasRemaining()) prefix.put((byte) ' ');
         prefix.flip();
 
-        AtomicFiles.write(file, out -> {
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
             AtomicFiles.writeFully(out, prefix);
             for (NDArray a : tensors.values()) AtomicFiles.writeFully(out, tensorBytes(a, storeAs));
-        });
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + file, e);
+        }
     }
 
     /** The safetensors dtype name of a storage type this writer supports. */

@@ -1,11 +1,14 @@
-package io.align4j.model;
+package io.align4j.model.family;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.align4j.model.family.Families;
-import io.align4j.model.family.Tensors;
+import io.align4j.model.BlockFeatures;
+import io.align4j.model.CausalLM;
+import io.align4j.model.Linear;
+import io.align4j.model.ModelConfig;
+import io.align4j.model.Transformer;
 import io.align4j.util.UserError;
 import java.util.LinkedHashMap;
 import java.util.Map;

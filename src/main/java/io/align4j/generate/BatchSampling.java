@@ -1,10 +1,7 @@
-package io.align4j.eval;
+package io.align4j.generate;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.align4j.generate.Generation;
-import io.align4j.generate.Sampler;
-import io.align4j.generate.SamplingConfig;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ResponseBatch;
 import io.align4j.model.SequenceScorer;
