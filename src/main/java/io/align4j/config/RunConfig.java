@@ -67,6 +67,10 @@ public abstract class RunConfig {
     @Setting("Which end of an over-long prompt to keep: keep_end or keep_start.")
     public String truncation = "keep_end";
 
+    @Setting("Recompute each transformer block's activations in the backward pass instead of keeping them from the forward"
+            + " (activation checkpointing): less memory for about one more forward of compute per step; not with lora_dropout > 0.")
+    public boolean gradientCheckpointing = false;
+
     // where and how precisely to compute
     @Setting("Device every tensor of the run lives on: cpu, or gpu / gpu:N with a CUDA libtorch on the class path (only cpu is tested).")
     public String device = "cpu";

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import ai.djl.nn.core.Embedding;
 import io.align4j.model.TransformerWeights.Attention;
 import io.align4j.model.TransformerWeights.Block;
@@ -85,6 +87,8 @@ public final class Transformer implements CausalLM {
         for (int window : f.slidingWindows()) masks.computeIfAbsent(window, w -> Layers.attentionBias(m, queries, past, attentionMask, dtype, w));
 
         List<Block> blocks = weights.blocks();
+        if (cache == null && BlockCheckpointing.active() && JniUtils.isGradMode())
+            return norm(checkpointedBlocks(x, blocks, cosSin, masks), weights.finalNorm());
         for (int layer = 0; layer < blocks.size(); layer++) {
             Block b = blocks.get(layer);
             NDArray mask = masks.get(f.slidingWindows().get(layer));
@@ -104,6 +108,57 @@ public final class Transformer implements CausalLM {
             input.close();
         }
         return norm(x, weights.finalNorm());
+    }
+
+    /**
+     * The blocks run without recording, keeping each block's input; returns the last state as a
+     * leaf that records gradients, and defers the block-wise backward ({@link BlockCheckpointing}).
+     */
+    private NDArray checkpointedBlocks(NDArray embedded, List<Block> blocks, NDArray[] cosSin, Map<Integer, NDArray> masks) {
+        List<Integer> windows = config.features().slidingWindows();
+        NDArray[] inputs = new NDArray[blocks.size()];
+        NDArray x;
+        JniUtils.setGradMode(false);
+        try {
+            x = embedded.stopGradient();
+            for (int layer = 0; layer < blocks.size(); layer++) {
+                inputs[layer] = x;
+                try (NDScope scope = new NDScope()) {
+                    x = block(inputs[layer], blocks.get(layer), layer, cosSin, masks.get(windows.get(layer)), null);
+                    NDScope.unregister(x);
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(true);
+        }
+        NDArray last = x;
+        last.setRequiresGradient(true);
+        BlockCheckpointing.defer(new BlockCheckpointing.Deferred() {
+            @Override
+            public void run(GradientCollector gc) {
+                NDArray g = last.getGradient();
+                for (int layer = blocks.size() - 1; layer >= 0; layer--) {
+                    NDArray input = inputs[layer];
+                    input.setRequiresGradient(true);
+                    try (NDScope scope = new NDScope()) {
+                        NDArray y = block(input, blocks.get(layer), layer, cosSin, masks.get(windows.get(layer)), null);
+                        gc.backward(y.mul(g).sum());
+                    }
+                    g.close();
+                    g = input.getGradient();
+                }
+                gc.backward(embedded.mul(g).sum());
+                g.close();
+                discard();
+            }
+
+            @Override
+            public void discard() {
+                for (NDArray input : inputs) input.close();
+                last.close();
+            }
+        });
+        return last;
     }
 
     private NDArray block(NDArray x, Block b, int layer, NDArray[] cosSin, NDArray mask, KvCache cache) {

@@ -50,6 +50,9 @@ final class RunStart implements AutoCloseable {
     /** Opens the run's starting model; {@code needsData} runs fail first, before loading, when no data file is set. */
     static RunStart open(RunConfig c, boolean needsData) {
         if (needsData) data(c);
+        if (c.gradientCheckpointing && c.loraR > 0 && c.loraDropout > 0)
+            throw new UserError("gradient_checkpointing recomputes each block in the backward pass, where LoRA dropout would draw"
+                    + " other masks than the forward did: set lora_dropout to 0 or leave gradient_checkpointing off");
         NDManager manager = compute(c).newManager();
         try {
             return new RunStart(c, manager);

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.align4j.config.ConfigLoader;
 import io.align4j.config.RunConfig;
+import io.align4j.model.BlockCheckpointing;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.safetensors.SafeTensors;
@@ -184,7 +185,8 @@ public final class TrainingLoop {
                     }
                     double lr = schedule.at(step);
                     for (int update = 0; update < updates; update++) {
-                        try (NDManager um = sm.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        try (NDManager um = sm.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector();
+                             BlockCheckpointing.Scope checkpointing = BlockCheckpointing.scope(config.gradientCheckpointing)) {
                             for (int micro = 0; micro < config.gradientAccumulation; micro++) {
                                 int[] batch = order.slice(step * perStep + (long) micro * config.batchSize, config.batchSize);
                                 // the engine's generator (LoRA dropout) restarts from (seed, step, update, micro-batch), so a resumed run draws the same masks
@@ -198,6 +200,7 @@ public final class TrainingLoop {
                                             + checkpoints.latest().map(Path::toString).orElse("none")
                                             + " (lower learning_rate or raise max_grad_norm clipping)");
                                 gc.backward(ScalarOps.div(o.loss(), config.gradientAccumulation));
+                                BlockCheckpointing.backward(gc);
                                 double share = (double) config.gradientAccumulation * updates;
                                 values.forEach((k, v) -> stepMetrics.merge(k, v / share, Double::sum));
                             }

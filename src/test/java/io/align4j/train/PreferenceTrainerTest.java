@@ -67,6 +67,30 @@ class PreferenceTrainerTest {
         assertEquals(MetricsLog.read(dir.resolve("straight/metrics.jsonl")), MetricsLog.read(dir.resolve("halves/metrics.jsonl")));
     }
 
+    /** Activation checkpointing changes what is kept, not what is computed: the same losses and weights up to float round-off. */
+    @Test
+    void gradientCheckpointingTrainsTheSameModel() throws IOException {
+        OfflineConfig plain = config("plain");
+        plain.maxSteps = 4;
+        PreferenceTrainer.run(plain, s -> {});
+        OfflineConfig checkpointed = config("checkpointed");
+        checkpointed.maxSteps = 4;
+        checkpointed.gradientCheckpointing = true;
+        PreferenceTrainer.run(checkpointed, s -> {});
+        List<Map<String, Object>> a = MetricsLog.read(dir.resolve("plain/metrics.jsonl")), b = MetricsLog.read(dir.resolve("checkpointed/metrics.jsonl"));
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++)
+            for (String key : List.of("loss", "grad_norm"))
+                if (a.get(i).containsKey(key))
+                    assertEquals(((Number) a.get(i).get(key)).doubleValue(), ((Number) b.get(i).get(key)).doubleValue(), 1e-5, key + " at row " + i);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> x = HfCheckpoint.read(dir.resolve("plain/checkpoint-4"), m, DataType.FLOAT32).parameters();
+            Map<String, NDArray> y = HfCheckpoint.read(dir.resolve("checkpointed/checkpoint-4"), m, DataType.FLOAT32).parameters();
+            for (String name : x.keySet())
+                assertTrue(x.get(name).sub(y.get(name)).abs().max().getFloat() < 1e-5, name + " after 4 steps");
+        }
+    }
+
     /**
      * Every run here is its own process through the CLI, as users run them: an uninterrupted run,
      * a run killed (SIGKILL) in the middle of writing checkpoint 8, and its resume from
