@@ -18,7 +18,7 @@ class ProcessMemoryTest {
     void peakResidentIsTheKernelsHighWaterMarkAndSeesNativeTensors() throws IOException {
         Path status = Path.of("/proc/self/status");
         Assumptions.assumeTrue(Files.isReadable(status), "needs Linux /proc/self/status");
-        double before = ProcessMemory.peakResidentMiB();
+        double before = ProcessMemory.residentMiB();
         try (NDManager m = NDManager.newBaseManager()) {
             // 256 MiB of float32 that libtorch must touch (ones, not zeros, so no page stays untouched)
             NDArray big = m.ones(new Shape(64, 1024, 1024), DataType.FLOAT32);
@@ -30,8 +30,8 @@ class ProcessMemoryTest {
             assertEquals(kernelPeak, peak, 16, "peak resident = VmHWM");
             assertEquals(kernelNow, during, 64, "resident = VmRSS");
             assertTrue(peak >= during, "the high-water mark is at least the current resident set");
-            assertTrue(peak - before >= 200 || before >= during, "a 256 MiB tensor raises the peak (before " + before + ", now " + peak + ")");
-            assertTrue(during >= 256, "the resident set holds the tensor: " + during + " MiB");
+            // a block this large is mapped fresh (glibc's mmap threshold is far below it), so its pages add to the resident set
+            assertTrue(during - before >= 200, "a 256 MiB tensor shows in the resident set (before " + before + ", now " + during + " MiB)");
         }
     }
 
