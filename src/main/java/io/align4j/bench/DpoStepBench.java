@@ -7,6 +7,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.ndarray.types.Shape;
+import io.align4j.model.BlockCheckpointing;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.family.ParameterLayout;
@@ -17,6 +18,7 @@ import io.align4j.objective.PairLogProbs;
 import io.align4j.train.AdamW;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -35,6 +37,8 @@ import java.util.SplittableRandom;
  */
 public final class DpoStepBench implements AutoCloseable {
     private final CausalLM policy;
+    private final Map<String, NDArray> trained;
+    private final boolean checkpointBlocks;
     private final NDManager manager;
     private final AdamW adam;
     private final Dpo dpo = new Dpo(0.1);
@@ -43,13 +47,23 @@ public final class DpoStepBench implements AutoCloseable {
 
     /** The policy's parameters are marked trainable; {@code seed} draws the token ids. */
     public DpoStepBench(CausalLM policy, int pairs, int length, long seed) {
+        this(policy, policy.parameters(), false, pairs, length, seed);
+    }
+
+    /**
+     * @param trained          the tensors the step updates (all parameters, or a LoRA adapter's), marked trainable
+     * @param checkpointBlocks recompute each block in the backward pass ({@link BlockCheckpointing})
+     */
+    public DpoStepBench(CausalLM policy, Map<String, NDArray> trained, boolean checkpointBlocks, int pairs, int length, long seed) {
         if (pairs <= 0 || length < 2) throw new IllegalArgumentException("need pairs >= 1 and length >= 2");
         this.policy = policy;
+        this.trained = trained;
+        this.checkpointBlocks = checkpointBlocks;
         this.manager = policy.manager().newSubManager();
         this.adam = AdamW.withDefaults(manager);
         this.pairs = pairs;
         this.length = length;
-        for (NDArray p : policy.parameters().values()) p.setRequiresGradient(true);
+        for (NDArray p : trained.values()) p.setRequiresGradient(true);
         SplittableRandom random = new SplittableRandom(seed);
         int promptLength = Math.max(1, length / 4), vocab = policy.config().vocabSize();
         for (int row = 0; row < 2 * pairs; row++) {
@@ -86,14 +100,16 @@ public final class DpoStepBench implements AutoCloseable {
 
     /** One forward, backward and optimiser step; returns the loss. */
     public double step() {
-        try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector();
+             BlockCheckpointing.Scope scope = BlockCheckpointing.scope(checkpointBlocks)) {
             NDArray sequenceLogProbs = SequenceScorer.sequenceLogProbs(policy, ResponseBatch.rightPadded(m, prompts, responses, 0));
             NDArray chosen = sequenceLogProbs.get("0:{}", pairs), rejected = sequenceLogProbs.get("{}:", pairs);
             NDArray reference = m.full(chosen.getShape(), -100f);
             NDArray loss = dpo.loss(PairLogProbs.of(chosen, rejected, reference, reference)).loss();
             gc.backward(loss);
-            adam.step(policy.parameters(), 1e-5);
-            for (NDArray w : policy.parameters().values()) if (w.hasGradient()) JniUtils.zeroGrad((PtNDArray) w);
+            BlockCheckpointing.backward(gc);
+            adam.step(trained, 1e-5);
+            for (NDArray w : trained.values()) if (w.hasGradient()) JniUtils.zeroGrad((PtNDArray) w);
             return loss.getFloat();
         }
     }

@@ -147,7 +147,10 @@ public final class Transformer implements CausalLM {
                     g.close();
                     g = input.getGradient();
                 }
-                gc.backward(embedded.mul(g).sum());
+                // a frozen embedding (LoRA) has nothing to receive the last gradient
+                boolean embeddingsTrain = weights.tokenEmbedding().hasGradient()
+                        || weights.positionEmbedding() != null && weights.positionEmbedding().hasGradient();
+                if (embeddingsTrain) gc.backward(embedded.mul(g).sum());
                 g.close();
                 discard();
             }
