@@ -64,7 +64,10 @@ public final class Models {
             boolean matrix = e.getValue().dimension() > 1;
             boolean normWeight = !matrix && !name.endsWith(".bias");
             for (int i = 0; i < values.length; i++) values[i] = matrix ? 0.02 * gaussian(random) : normWeight ? unitNorm : 0;
-            params.put(name, manager.create(values, e.getValue()).toType(dtype, false));
+            NDArray drawn = manager.create(values, e.getValue());
+            NDArray typed = drawn.toType(dtype, false);
+            if (typed != drawn) drawn.close(); // the float64 draws would otherwise stay in the model's manager beside its weights
+            params.put(name, typed);
         }
         return create(config, params, manager);
     }
