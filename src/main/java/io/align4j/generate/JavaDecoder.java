@@ -54,6 +54,16 @@ public final class JavaDecoder {
      * over 6 (the machine's noise spans ±20%).
      */
     private static final int MAX_GROUP_ROWS = 8;
+    /**
+     * Most rows a thread decodes together when the weights do not fit in the last-level cache
+     * (over {@link #CACHED_WEIGHT_BYTES}): then every group streams all of them from memory at
+     * each step, so larger groups read them fewer times per token; batch 64 on two cores is two
+     * groups of 32, each panel read from memory once per step and thread and reused from the
+     * core's L2 cache by the eight four-row blocks of its group.
+     */
+    private static final int MAX_STREAMED_GROUP_ROWS = 32;
+    /** Weights (bytes) above which a model counts as streamed from memory rather than cached: half a 32 MiB L3. */
+    private static final long CACHED_WEIGHT_BYTES = 16L << 20;
     /** The inner loops, on {@code jdk.incubator.vector} where the JVM has it, else in plain Java with the same bits. */
     private static final DecoderKernels KERNELS = DecoderKernels.best();
     /**
@@ -74,6 +84,8 @@ public final class JavaDecoder {
     private final float[] classifier;
     /** Weights of the largest product of a step (decides whether a lone group splits its columns among threads). */
     private final long largestProduct;
+    /** Floats of all the matrices, norms and biases a step reads (the embedding: one row). */
+    private final long streamedWeights;
     /** cos θ and sin θ of rotary embeddings, [maxSeqLen][headDim/2], θ_i = pos · ropeTheta^(−2i/headDim). */
     private final float[] ropeCos, ropeSin;
 
@@ -117,6 +129,12 @@ public final class JavaDecoder {
         finalNormBias = floats(weights.finalNorm().bias());
         classifier = transposedSideBySide(List.of(weights.classifier()));
         int upWidth = llama ? 2 * hidden : hidden;
+        long weightFloats = (long) finalNormWeight.length + classifier.length + (finalNormBias == null ? 0 : finalNormBias.length);
+        for (Block b : blocks)
+            for (float[] a : new float[][] {b.norm1Weight(), b.norm1Bias(), b.qkv(), b.qkvBias(), b.out(), b.outBias(), b.norm2Weight(),
+                    b.norm2Bias(), b.up(), b.upBias(), b.down(), b.downBias()})
+                if (a != null) weightFloats += a.length;
+        streamedWeights = weightFloats;
         largestProduct = Math.max(Math.max((long) dim * (dim + 2 * kvDim), (long) dim * upWidth), Math.max((long) hidden * dim,
                 (long) dim * vocab));
         if (llama) {
@@ -208,6 +226,9 @@ public final class JavaDecoder {
 
     public ModelConfig config() { return config; }
 
+    /** Floats a decoding step reads for each group of rows: every matrix, norm and bias once (of the embedding, one row a row). */
+    public long streamedWeights() { return streamedWeights; }
+
     /**
      * Same contract and results as {@link Sampler#generate}. The rows are cut into groups of at
      * most {@link #MAX_GROUP_ROWS} (about a thread's share); worker threads take whole groups,
@@ -221,7 +242,8 @@ public final class JavaDecoder {
         if (rows == 0) return List.of();
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
         int capacity = (int) Math.min(config.maxSeqLen(), (long) longest + sampling.maxNewTokens());
-        int groupRows = Math.min(MAX_GROUP_ROWS, (rows + THREADS - 1) / THREADS);
+        int maxGroupRows = 4 * streamedWeights > CACHED_WEIGHT_BYTES ? MAX_STREAMED_GROUP_ROWS : MAX_GROUP_ROWS;
+        int groupRows = Math.min(maxGroupRows, (rows + THREADS - 1) / THREADS);
         int groups = (rows + groupRows - 1) / groupRows;
         Generation[] out = new Generation[rows];
         AtomicInteger nextGroup = new AtomicInteger();
