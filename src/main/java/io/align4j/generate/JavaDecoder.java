@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * microseconds; here each step is a handful of loops over float arrays with no allocation.
  *
  * <p>The parameters are copied once ({@link #of}); a trainer takes a fresh decoder after each
- * optimiser step. Linear weights are stored transposed, [in][out], so eight neighbouring
- * outputs are one contiguous vector of each weight row. The inner loops are
+ * optimiser step. Linear weights are stored transposed, [in][out], in panels of sixteen
+ * columns ({@link DecoderKernels#pack}), so eight neighbouring outputs are one contiguous vector
+ * of each weight row and a panel is one contiguous stream. The inner loops are
  * {@link DecoderKernels}: with {@code --add-modules jdk.incubator.vector} (bin/align4j, the
  * tests and bin/jmh pass it) a register-blocked product, four rows × sixteen outputs held in
  * FMA accumulators down all of k so each weight vector loaded feeds four FMAs and y is stored
