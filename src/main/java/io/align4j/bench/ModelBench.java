@@ -37,11 +37,19 @@ import java.util.function.Consumer;
  * @param leakSteps          DPO steps over which resident memory growth is measured; 0 skips it
  */
 public record ModelBench(String config, Path stories260K, int pairs, int length, int warmup, int repeats,
-                         int sampleTokens, int engineSampleTokens, int leakSteps) {
+                         int sampleTokens, int engineSampleTokens, int leakSteps, boolean skipDpo, int[] samplingBatches) {
+
+    /** All parts, sampling at batch 1, 16 and 64. */
+    public ModelBench(String config, Path stories260K, int pairs, int length, int warmup, int repeats, int sampleTokens,
+                      int engineSampleTokens, int leakSteps) {
+        this(config, stories260K, pairs, length, warmup, repeats, sampleTokens, engineSampleTokens, leakSteps, false, SAMPLING_BATCHES);
+    }
 
     /** Matmul size for the peak: 2048² fp32 is the shape the design notes quote. */
     private static final int PEAK_MATMUL_SIZE = 2048;
     private static final int[] SAMPLING_BATCHES = {1, 16, 64};
+    /** Floats in each of the triad's three arrays: 3 × 128 MiB, far beyond any cache. */
+    private static final int TRIAD_FLOATS = 1 << 25;
 
     /** Runs every measurement, reporting progress lines to {@code log}; the figures by name, in order. */
     public Map<String, Object> run(Consumer<String> log) {
@@ -55,8 +63,13 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
             double peak = MatmulPeak.gflops(manager, PEAK_MATMUL_SIZE, warmup, repeats);
             out.put("matmul_peak_gflops", peak);
             log.accept(String.format("fp32 matmul peak (%d²): %.1f GFLOP/s", PEAK_MATMUL_SIZE, peak));
+            int threads = Runtime.getRuntime().availableProcessors();
+            double bandwidth = MemoryBandwidth.triadGBs(threads, TRIAD_FLOATS, warmup, Math.max(repeats, 5));
+            out.put("memory_bandwidth_gbs", bandwidth);
+            log.accept(String.format("memory bandwidth (STREAM triad, %d threads, 3 × %d MiB): %.1f GB/s", threads,
+                    TRIAD_FLOATS / 262144, bandwidth));
 
-            try (CausalLM policy = load(manager, real)) {
+            if (!skipDpo) try (CausalLM policy = load(manager, real)) {
                 ModelConfig c = policy.config();
                 out.put("parameters", policy.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum());
                 try (DpoStepBench dpo = new DpoStepBench(policy, pairs, Math.min(length, c.maxSeqLen()), 1)) {
@@ -82,7 +95,7 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
             }
             if (sampleTokens > 0) {
                 try (CausalLM frozen = load(manager, real)) {
-                    out.putAll(sampling(frozen, log));
+                    out.putAll(sampling(frozen, peak, bandwidth, log));
                 }
             }
             out.put("peak_rss_mib", ProcessMemory.peakResidentMiB());
@@ -140,31 +153,78 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
         return steps == 0 ? 0 : (afterMiB - beforeMiB) * 1024 / steps;
     }
 
-    /** New tokens per second from BOS at temperature 1, top-p 0.9 (llama2.c's defaults), no stop ids. */
-    private Map<String, Object> sampling(CausalLM model, Consumer<String> log) {
+    /**
+     * New tokens per second from BOS at temperature 1, top-p 0.9 (llama2.c's defaults), no stop
+     * ids, on both paths, each against its bound: at batch 1 the memory bandwidth over the bytes
+     * of the weights a token streams (every matrix once; an untied embedding table only one
+     * row), at larger batches the matmul peak over 2 FLOPs per streamed weight and token
+     * (attention's FLOPs, a few percent at these lengths, are not counted). The Java decoder is
+     * built once, outside the timing; its build time is reported apart.
+     */
+    private Map<String, Object> sampling(CausalLM model, double peak, double bandwidth, Consumer<String> log) {
         Map<String, Object> out = new LinkedHashMap<>();
-        int context = model.config().maxSeqLen() - 1;
+        ModelConfig c = model.config();
+        int context = c.maxSeqLen() - 1;
         int javaTokens = Math.min(sampleTokens, context), engineTokens = Math.min(engineSampleTokens, context);
         out.put("sample_tokens_java", javaTokens);
         out.put("sample_tokens_engine", engineTokens);
         String chosen = Sampler.usesJavaDecoder(model) ? "java" : "engine";
         out.put("sample_chosen_path", chosen);
         log.accept("sampler path chosen for this model: " + chosen);
-        for (int batch : SAMPLING_BATCHES) {
+        long parameters = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
+        long streamed = streamedWeights(c, parameters);
+        double bandwidthBound = bandwidth * 1e9 / (4.0 * streamed), peakBound = peak * 1e9 / (2.0 * streamed);
+        out.put("sample_streamed_weights", streamed);
+        out.put("sample_bandwidth_bound_tokens_per_second", bandwidthBound);
+        out.put("sample_matmul_bound_tokens_per_second", peakBound);
+        log.accept(String.format("sampling bounds: batch 1 %.0f new tokens/s (%.1f GB/s over %.0f MB of fp32 weights a token), "
+                + "large batches %.0f new tokens/s (%.1f GFLOP/s over %.2f GFLOP a token)", bandwidthBound, bandwidth, 4e-6 * streamed,
+                peakBound, peak, 2e-9 * streamed));
+        JavaDecoder decoder = null;
+        if (JavaDecoder.supports(model)) {
+            long start = System.nanoTime();
+            decoder = JavaDecoder.of(model);
+            double build = (System.nanoTime() - start) / 1e9;
+            out.put("java_decoder_build_seconds", build);
+            log.accept(String.format("Java decoder built (weights copied and packed) in %.2f s", build));
+        }
+        for (int batch : samplingBatches) {
             List<int[]> prompts = new ArrayList<>();
-            for (int i = 0; i < batch; i++) prompts.add(new int[] {model.config().bosId()});
+            for (int i = 0; i < batch; i++) prompts.add(new int[] {c.bosId()});
             SamplingConfig engineConfig = new SamplingConfig(1.0, 0, 0.9, engineTokens, new int[0], new int[0], 7);
             SamplingConfig javaConfig = new SamplingConfig(1.0, 0, 0.9, javaTokens, new int[0], new int[0], 7);
+            double bound = batch == 1 ? bandwidthBound : Math.min(batch * bandwidthBound, peakBound);
+            String boundName = batch == 1 ? "bandwidth" : batch * bandwidthBound < peakBound ? "bandwidth" : "matmul peak";
             double engine = newTokens(prompts, engineConfig) / Timing.medianSeconds(Math.min(warmup, 1), Math.min(repeats, 3),
                     () -> Sampler.generateOnEngine(model, prompts, engineConfig));
-            double java = newTokens(prompts, javaConfig) / Timing.medianSeconds(warmup, repeats,
-                    () -> JavaDecoder.of(model).generate(prompts, javaConfig));
             out.put("sample_batch" + batch + "_engine_tokens_per_second", engine);
+            out.put("sample_batch" + batch + "_engine_share_of_bound", engine / bound);
+            out.put("sample_batch" + batch + "_bound", boundName);
+            if (decoder == null) {
+                log.accept(String.format("sampling batch %d: engine %.1f new tokens/s (%d tokens) = %.0f%% of the %s bound %.0f; "
+                        + "the Java decoder does not support this model", batch, engine, engineTokens, 100 * engine / bound, boundName, bound));
+                continue;
+            }
+            JavaDecoder d = decoder;
+            double java = newTokens(prompts, javaConfig) / Timing.medianSeconds(warmup, repeats, () -> d.generate(prompts, javaConfig));
             out.put("sample_batch" + batch + "_java_tokens_per_second", java);
-            log.accept(String.format("sampling batch %d: engine %.0f new tokens/s (%d tokens), Java %.0f new tokens/s (%d tokens), ×%.1f",
-                    batch, engine, engineTokens, java, javaTokens, java / engine));
+            out.put("sample_batch" + batch + "_java_share_of_bound", java / bound);
+            log.accept(String.format("sampling batch %d: engine %.1f new tokens/s (%d tokens) = %.0f%% of bound, Java %.1f new tokens/s "
+                            + "(%d tokens) = %.0f%% of the %s bound %.0f, ×%.1f",
+                    batch, engine, engineTokens, 100 * engine / bound, java, javaTokens, 100 * java / bound, boundName, bound, java / engine));
         }
         return out;
+    }
+
+    /**
+     * Weights one decoding step reads for each row: all parameters but the token embedding when
+     * the classifier is not tied to it (a step reads one row of it) and learned positions.
+     */
+    static long streamedWeights(ModelConfig c, long parameters) {
+        long streamed = parameters;
+        if (!c.tiedEmbeddings()) streamed -= (long) c.vocabSize() * c.dim();
+        if (c.rope() == null) streamed -= (long) c.maxSeqLen() * c.dim();
+        return streamed;
     }
 
     private static long newTokens(List<int[]> prompts, SamplingConfig config) {

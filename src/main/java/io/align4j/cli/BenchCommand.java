@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** Measures matmul peak, DPO step, sampling and memory for a model configuration; delegates to {@link ModelBench}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark: fp32 matmul peak, one DPO training step, sampling at batch 1/16/64 (engine and Java), memory.")
+        description = "Benchmark: fp32 matmul peak, memory bandwidth, one DPO training step, sampling at batch 1/16/64 (engine and Java, with the share of the bandwidth bound at batch 1 and of the matmul-peak bound above), memory.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "260K", description = "260K (stories260K when present), 15M, 110M, smollm2-135M, qwen2.5-0.5B or pythia-160M (default: ${DEFAULT-VALUE})")
     String config;
@@ -40,17 +40,25 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--leak-steps", defaultValue = "1000", description = "DPO steps for the memory-growth check; 0 skips it (default: ${DEFAULT-VALUE})")
     int leakSteps;
 
+    @Option(names = "--skip-dpo", description = "skip the DPO step and the memory-growth check (matmul peak, bandwidth and sampling only)")
+    boolean skipDpo;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,16,64", description = "sampling batch sizes (default: ${DEFAULT-VALUE})")
+    int[] batches;
+
     @Option(names = "--json", description = "also write all figures to this JSON file")
     Path json;
 
     @Override
     public Integer call() throws IOException {
+        if (batches == null || batches.length == 0 || java.util.Arrays.stream(batches).anyMatch(b -> b <= 0))
+            throw new UserError("--batches: give positive batch sizes, e.g. 1,16,64");
         if (pairs <= 0 || seqLen < 2 || warmup < 0 || repeats <= 0 || sampleTokens < 0 || engineSampleTokens <= 0 || leakSteps < 0)
             throw new UserError("--pairs, --repeats and --engine-sample-tokens must be positive, --seq-len at least 2, "
                     + "--warmup, --sample-tokens and --leak-steps not negative");
         Path stories = DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
         Map<String, Object> figures = new ModelBench(config, stories, pairs, seqLen, warmup, repeats, sampleTokens,
-                engineSampleTokens, leakSteps).run(System.out::println);
+                engineSampleTokens, leakSteps, skipDpo, batches).run(System.out::println);
         if (json != null) {
             try {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), figures);

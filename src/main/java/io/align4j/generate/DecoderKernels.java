@@ -10,7 +10,8 @@ package io.align4j.generate;
  * <p>The fixed arithmetic, with {@code fma(a, b, c) = a·b + c} rounded once:
  * <ul>
  * <li>{@link #multiply}: {@code y_j = fma(x_{in−1}, W_{in−1,j}, … fma(x_1, W_1j, fma(x_0, W_0j, 0)))},
- *     one chain per output in rising k, whatever the number of rows decoded together;</li>
+ *     one chain per output in rising k, whatever the number of rows decoded together and
+ *     whichever thread computes which columns;</li>
  * <li>{@link #attendHead}: scores {@code s_t = fma(q_{d−1}, k_{t,d−1}, … fma(q_0, k_t0, 0))};
  *     {@code e_t = }{@link #exp}{@code (s_t − max s)}; each sum over positions runs in
  *     {@value #LANES} lanes, position t adding into lane {@code t mod 8} in rising t (the
@@ -58,11 +59,39 @@ interface DecoderKernels {
     /** Whether this implementation runs at full speed here (the vector one needs 256-bit vectors in hardware). */
     boolean usable();
 
+    /** Columns of a {@link #pack packed} matrix's panel: two vectors, the width of the products' register blocks. */
+    int PANEL = 16;
+
+    /**
+     * W [in][n] (row k the k-th input's weights) in column panels, the layout the products
+     * stream: the panel of columns [j₀, j₀ + w), w = min({@value #PANEL}, n − j₀), lies at
+     * {@code j₀·in}, row after row, W_{k,j₀+c} at {@code j₀·in + k·w + c}. A panel is one
+     * contiguous stream, read front to back once per block of rows, where the [in][n] layout
+     * read 64 bytes of every row of n (a different page each for a wide matrix).
+     */
+    static float[] pack(float[] inOut, int in, int n) {
+        float[] packed = new float[in * n];
+        for (int j0 = 0; j0 < n; j0 += PANEL) {
+            int w = Math.min(PANEL, n - j0);
+            for (int k = 0; k < in; k++) System.arraycopy(inOut, k * n + j0, packed, j0 * in + k * w, w);
+        }
+        return packed;
+    }
+
     /**
      * {@code Y[s] = X[s] · W} for slots {@code slots[0, count)}, X rows of {@code in} floats at
-     * {@code s·in}, Y rows of {@code n} at {@code s·n}, W stored [in][n].
+     * {@code s·in}, Y rows of {@code n} at {@code s·n}, W {@link #pack packed}.
      */
-    void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count);
+    default void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count) {
+        multiply(x, weight, in, n, y, slots, count, 0, n);
+    }
+
+    /**
+     * Columns [from, to) of {@link #multiply(float[], float[], int, int, float[], int[], int)};
+     * {@code from} a multiple of {@value #PANEL}, {@code to} one or n. Each output's arithmetic
+     * is the same whatever the range, so threads splitting the columns give the same bits.
+     */
+    void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count, int from, int to);
 
     /**
      * One head of causal attention over {@code positions} cached positions: {@code query} (already
@@ -108,14 +137,15 @@ interface DecoderKernels {
     }
 
     /**
-     * Columns [from, n) of one row of {@link #multiply}, one column at a time (the part of a row
-     * too narrow for a vector): {@code y[yOffset + j] = Σ_k x[xOffset + k]·W_kj} in rising k.
+     * Columns [j₀ + from, j₀ + w) of one row of {@link #multiply}, the panel at j₀ of width w,
+     * one column at a time (the part of a panel too narrow for a vector):
+     * {@code y[yOffset + j] = Σ_k x[xOffset + k]·W_kj} in rising k.
      */
-    static void columnsOneByOne(float[] x, int xOffset, float[] weight, int in, int n, float[] y, int yOffset, int from) {
-        for (int j = from; j < n; j++) {
+    static void panelColumnsOneByOne(float[] x, int xOffset, float[] weight, int in, int j0, int w, float[] y, int yOffset, int from) {
+        for (int c = from; c < w; c++) {
             float a = 0;
-            for (int k = 0; k < in; k++) a = Math.fma(x[xOffset + k], weight[k * n + j], a);
-            y[yOffset + j] = a;
+            for (int k = 0, at = j0 * in + c; k < in; k++, at += w) a = Math.fma(x[xOffset + k], weight[at], a);
+            y[yOffset + j0 + c] = a;
         }
     }
 

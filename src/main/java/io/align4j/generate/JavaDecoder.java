@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * arithmetic; here each step is a handful of loops over float arrays with no allocation.
  *
  * <p>The parameters are copied once ({@link #of}); a trainer takes a fresh decoder after each
- * optimiser step. Linear weights are stored transposed, [in][out], so eight neighbouring
- * outputs are one contiguous vector of each weight row. The inner loops are
+ * optimiser step. Linear weights are stored transposed, [in][out], in panels of sixteen
+ * columns ({@link DecoderKernels#pack}), so eight neighbouring outputs are one contiguous vector
+ * of each weight row and a panel is one contiguous stream. The inner loops are
  * {@link DecoderKernels}: with {@code --add-modules jdk.incubator.vector} (bin/align4j, the
  * tests and bin/jmh pass it) a register-blocked product, four rows × sixteen outputs held in
  * FMA accumulators down all of k so each weight vector loaded feeds four FMAs and y is stored
@@ -51,8 +52,23 @@ public final class JavaDecoder {
      * threads' groups must share L3 with, so 8 rather than 16 (faster at batch 64; README, "Measured").
      */
     private static final int MAX_GROUP_ROWS = 8;
+    /**
+     * Most rows a thread decodes together when the weights do not fit in the last-level cache
+     * (over {@link #CACHED_WEIGHT_BYTES}): then every group streams all of them from memory at
+     * each step, so larger groups read them fewer times per token; batch 64 on two cores is two
+     * groups of 32, each panel read from memory once per step and thread and reused from the
+     * core's L2 cache by the eight four-row blocks of its group.
+     */
+    private static final int MAX_STREAMED_GROUP_ROWS = 32;
+    /** Weights (bytes) above which a model counts as streamed from memory rather than cached: half a 32 MiB L3. */
+    private static final long CACHED_WEIGHT_BYTES = 16L << 20;
     /** The inner loops, on {@code jdk.incubator.vector} where the JVM has it, else in plain Java with the same bits. */
     private static final DecoderKernels KERNELS = DecoderKernels.best();
+    /**
+     * Weights of the smallest product a {@link ColumnTeam} splits among threads (256 KiB): a
+     * smaller one streams from cache in a few microseconds, about what handing it out costs.
+     */
+    private static final long TEAM_MIN_WEIGHTS = 1 << 16;
 
     private final ModelConfig config;
     private final boolean llama;
@@ -64,6 +80,10 @@ public final class JavaDecoder {
     private final float[] finalNormWeight, finalNormBias;
     /** Classifier [dim][vocab]. */
     private final float[] classifier;
+    /** Weights of the largest product of a step (decides whether a lone group splits its columns among threads). */
+    private final long largestProduct;
+    /** Floats of all the matrices, norms and biases a step reads (the embedding: one row). */
+    private final long streamedWeights;
     /** cos θ and sin θ of rotary embeddings, [maxSeqLen][headDim/2], θ_i = pos · ropeTheta^(−2i/headDim). */
     private final float[] ropeCos, ropeSin;
 
@@ -106,6 +126,15 @@ public final class JavaDecoder {
         finalNormWeight = weights.finalNorm().weight().toFloatArray();
         finalNormBias = floats(weights.finalNorm().bias());
         classifier = transposedSideBySide(List.of(weights.classifier()));
+        int upWidth = llama ? 2 * hidden : hidden;
+        long weightFloats = (long) finalNormWeight.length + classifier.length + (finalNormBias == null ? 0 : finalNormBias.length);
+        for (Block b : blocks)
+            for (float[] a : new float[][] {b.norm1Weight(), b.norm1Bias(), b.qkv(), b.qkvBias(), b.out(), b.outBias(), b.norm2Weight(),
+                    b.norm2Bias(), b.up(), b.upBias(), b.down(), b.downBias()})
+                if (a != null) weightFloats += a.length;
+        streamedWeights = weightFloats;
+        largestProduct = Math.max(Math.max((long) dim * (dim + 2 * kvDim), (long) dim * upWidth), Math.max((long) hidden * dim,
+                (long) dim * vocab));
         if (llama) {
             int half = headDim / 2;
             double[] inverse = config.rope().inverseFrequencies(config.maxSeqLen() - 1);
@@ -195,6 +224,9 @@ public final class JavaDecoder {
 
     public ModelConfig config() { return config; }
 
+    /** Floats a decoding step reads for each group of rows: every matrix, norm and bias once (of the embedding, one row a row). */
+    public long streamedWeights() { return streamedWeights; }
+
     /**
      * Same contract and results as {@link Sampler#generate}. The rows are cut into groups of at
      * most {@link #MAX_GROUP_ROWS} (about a thread's share); worker threads take whole groups,
@@ -208,16 +240,22 @@ public final class JavaDecoder {
         if (rows == 0) return List.of();
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
         int capacity = (int) Math.min(config.maxSeqLen(), (long) longest + sampling.maxNewTokens());
-        int groupRows = Math.min(MAX_GROUP_ROWS, (rows + THREADS - 1) / THREADS);
+        int maxGroupRows = 4 * streamedWeights > CACHED_WEIGHT_BYTES ? MAX_STREAMED_GROUP_ROWS : MAX_GROUP_ROWS;
+        int groupRows = Math.min(maxGroupRows, (rows + THREADS - 1) / THREADS);
         int groups = (rows + groupRows - 1) / groupRows;
         Generation[] out = new Generation[rows];
         AtomicInteger nextGroup = new AtomicInteger();
-        Runnable worker = () -> {
-            Workspace w = new Workspace(groupRows, capacity, sampling);
-            for (int g = nextGroup.getAndIncrement(); g < groups; g = nextGroup.getAndIncrement())
-                decodeGroup(prompts, g * groupRows, Math.min(rows, (g + 1) * groupRows), sampling, w, out);
-        };
-        runWorkers(Math.min(THREADS, groups), worker);
+        // A lone group on a machine with more cores: the cores split the columns of its products.
+        boolean team = groups == 1 && THREADS > 1 && largestProduct >= TEAM_MIN_WEIGHTS;
+        try (ColumnTeam columnTeam = team ? new ColumnTeam(KERNELS, THREADS, Pool.EXECUTOR) : null) {
+            Runnable worker = () -> {
+                Workspace w = new Workspace(groupRows, capacity, sampling);
+                w.team = columnTeam;
+                for (int g = nextGroup.getAndIncrement(); g < groups; g = nextGroup.getAndIncrement())
+                    decodeGroup(prompts, g * groupRows, Math.min(rows, (g + 1) * groupRows), sampling, w, out);
+            };
+            runWorkers(team ? 1 : Math.min(THREADS, groups), worker);
+        }
         return Arrays.asList(out);
     }
 
@@ -311,7 +349,7 @@ public final class JavaDecoder {
         for (int l = 0; l < layers; l++) {
             Block b = blocks[l];
             for (int i = 0; i < count; i++) normalise(w.x, slots[i] * dim, b.norm1Weight, b.norm1Bias, w.normed);
-            multiply(w.normed, b.qkv, dim, qkvWidth, b.qkvBias, w.qkv, slots, count);
+            multiply(w, w.normed, b.qkv, dim, qkvWidth, b.qkvBias, w.qkv, slots, count);
             for (int i = 0; i < count; i++) {
                 int s = slots[i], pos = positions[s], q = s * qkvWidth;
                 if (llama) {
@@ -320,12 +358,12 @@ public final class JavaDecoder {
                 }
                 attend(w, l, s, pos);
             }
-            multiply(w.attended, b.out, dim, dim, b.outBias, w.projected, slots, count);
+            multiply(w, w.attended, b.out, dim, dim, b.outBias, w.projected, slots, count);
             addResidual(w, slots, count);
 
             for (int i = 0; i < count; i++) normalise(w.x, slots[i] * dim, b.norm2Weight, b.norm2Bias, w.normed);
             int upWidth = llama ? 2 * hidden : hidden;
-            multiply(w.normed, b.up, dim, upWidth, b.upBias, w.up, slots, count);
+            multiply(w, w.normed, b.up, dim, upWidth, b.upBias, w.up, slots, count);
             for (int i = 0; i < count; i++) {
                 int up = slots[i] * upWidth, act = slots[i] * hidden;
                 if (llama) {
@@ -337,12 +375,12 @@ public final class JavaDecoder {
                     }
                 }
             }
-            multiply(w.activated, b.down, hidden, dim, b.downBias, w.projected, slots, count);
+            multiply(w, w.activated, b.down, hidden, dim, b.downBias, w.projected, slots, count);
             addResidual(w, slots, count);
         }
         if (!logits) return;
         for (int i = 0; i < count; i++) normalise(w.x, slots[i] * dim, finalNormWeight, finalNormBias, w.normed);
-        multiply(w.normed, classifier, dim, vocab, null, w.logits, slots, count);
+        multiply(w, w.normed, classifier, dim, vocab, null, w.logits, slots, count);
     }
 
     private void addResidual(Workspace w, int[] slots, int count) {
@@ -408,18 +446,25 @@ public final class JavaDecoder {
         }
     }
 
-    /** {@code Y[s] = X[s] · W (+ bias)} for each of the {@code count} slots ({@link DecoderKernels#multiply}). */
-    private static void multiply(float[] x, float[] weight, int in, int n, float[] bias, float[] y, int[] slots, int count) {
-        KERNELS.multiply(x, weight, in, n, y, slots, count);
+    /**
+     * {@code Y[s] = X[s] · W (+ bias)} for each of the {@code count} slots ({@link DecoderKernels#multiply}),
+     * split among the workspace's team when it has one and the product is large enough.
+     */
+    private static void multiply(Workspace w, float[] x, float[] weight, int in, int n, float[] bias, float[] y, int[] slots, int count) {
+        if (w.team != null && (long) in * n >= TEAM_MIN_WEIGHTS) w.team.multiply(x, weight, in, n, y, slots, count);
+        else KERNELS.multiply(x, weight, in, n, y, slots, count);
         if (bias != null)
             for (int i = 0; i < count; i++)
                 for (int j = 0; j < n; j++) y[slots[i] * n + j] += bias[j];
     }
 
-    /** {@code y[0, n) = x[0, in) · W} for W stored [in][n], the kernel every projection runs (for benchmarks). */
+    /** {@code y[0, n) = x[0, in) · W} for W {@link #pack packed}, the kernel every projection runs (for benchmarks). */
     public static void matvec(float[] x, float[] weight, int in, int n, float[] y) {
         KERNELS.multiply(x, weight, in, n, y, new int[] {0}, 1);
     }
+
+    /** W stored [in][n] in the column panels the decoder's products read ({@link DecoderKernels#pack}). */
+    public static float[] pack(float[] inOut, int in, int n) { return DecoderKernels.pack(inOut, in, n); }
 
     /** Whether this JVM decodes on the vector kernels ({@code --add-modules jdk.incubator.vector}, 256-bit vectors). */
     public static boolean vectorKernels() { return !(KERNELS instanceof ScalarDecoderKernels); }
@@ -437,6 +482,8 @@ public final class JavaDecoder {
         final float[] scores, scaledQuery = new float[headDim];
         final float[][] keys = new float[layers][], values = new float[layers][];
         final TokenChoice choice;
+        /** Threads splitting this workspace's products, or null. */
+        ColumnTeam team;
 
         Workspace(int rows, int capacity, SamplingConfig sampling) {
             capacity = (capacity + DecoderKernels.LANES - 1) / DecoderKernels.LANES * DecoderKernels.LANES;
@@ -516,7 +563,10 @@ public final class JavaDecoder {
         return w;
     }
 
-    /** Layers' effective weights as [in][out], placed side by side: row k is the concatenation of row k of each. */
+    /**
+     * Layers' effective weights as [in][out], placed side by side (row k is the concatenation of
+     * row k of each), {@link DecoderKernels#pack packed} in column panels.
+     */
     private static float[] transposedSideBySide(List<Linear> layers) {
         int in = layers.get(0).inFeatures(), total = layers.stream().mapToInt(Linear::outFeatures).sum();
         float[] out = new float[in * total];
@@ -524,8 +574,10 @@ public final class JavaDecoder {
         for (Linear layer : layers) {
             int rows = layer.outFeatures();
             float[] w = outIn(layer);
-            for (int r = 0; r < rows; r++)
-                for (int k = 0; k < in; k++) out[k * total + column + r] = w[r * in + k];
+            for (int r = 0; r < rows; r++) {
+                int j = column + r, j0 = j - j % DecoderKernels.PANEL, width = Math.min(DecoderKernels.PANEL, total - j0);
+                for (int k = 0; k < in; k++) out[j0 * in + k * width + j - j0] = w[r * in + k];
+            }
             column += rows;
         }
         return out;

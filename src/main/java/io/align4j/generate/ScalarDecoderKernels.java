@@ -14,36 +14,40 @@ final class ScalarDecoderKernels implements DecoderKernels {
     public boolean usable() { return true; }
 
     /**
-     * Eight outputs at a time, each in a local accumulator down all of k, so y makes no round
-     * trip through memory per k and the eight FMA chains overlap; the last n mod 8 one by one.
+     * Eight outputs of a panel at a time, each in a local accumulator down all of k, so y makes
+     * no round trip through memory per k and the eight FMA chains overlap; the last w mod 8 one by one.
      */
     @Override
-    public void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count) {
+    public void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count, int from, int to) {
         for (int i = 0; i < count; i++) {
-            int xOffset = slots[i] * in, yOffset = slots[i] * n, j = 0;
-            for (; j + LANES <= n; j += LANES) {
-                float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-                for (int k = 0, row = j; k < in; k++, row += n) {
-                    float xk = x[xOffset + k];
-                    a0 = Math.fma(xk, weight[row], a0);
-                    a1 = Math.fma(xk, weight[row + 1], a1);
-                    a2 = Math.fma(xk, weight[row + 2], a2);
-                    a3 = Math.fma(xk, weight[row + 3], a3);
-                    a4 = Math.fma(xk, weight[row + 4], a4);
-                    a5 = Math.fma(xk, weight[row + 5], a5);
-                    a6 = Math.fma(xk, weight[row + 6], a6);
-                    a7 = Math.fma(xk, weight[row + 7], a7);
+            int xOffset = slots[i] * in, yOffset = slots[i] * n;
+            for (int j0 = from; j0 < to; j0 += PANEL) {
+                int w = Math.min(PANEL, n - j0), c = 0;
+                for (; c + LANES <= w; c += LANES) {
+                    float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+                    for (int k = 0, row = j0 * in + c; k < in; k++, row += w) {
+                        float xk = x[xOffset + k];
+                        a0 = Math.fma(xk, weight[row], a0);
+                        a1 = Math.fma(xk, weight[row + 1], a1);
+                        a2 = Math.fma(xk, weight[row + 2], a2);
+                        a3 = Math.fma(xk, weight[row + 3], a3);
+                        a4 = Math.fma(xk, weight[row + 4], a4);
+                        a5 = Math.fma(xk, weight[row + 5], a5);
+                        a6 = Math.fma(xk, weight[row + 6], a6);
+                        a7 = Math.fma(xk, weight[row + 7], a7);
+                    }
+                    int at = yOffset + j0 + c;
+                    y[at] = a0;
+                    y[at + 1] = a1;
+                    y[at + 2] = a2;
+                    y[at + 3] = a3;
+                    y[at + 4] = a4;
+                    y[at + 5] = a5;
+                    y[at + 6] = a6;
+                    y[at + 7] = a7;
                 }
-                y[yOffset + j] = a0;
-                y[yOffset + j + 1] = a1;
-                y[yOffset + j + 2] = a2;
-                y[yOffset + j + 3] = a3;
-                y[yOffset + j + 4] = a4;
-                y[yOffset + j + 5] = a5;
-                y[yOffset + j + 6] = a6;
-                y[yOffset + j + 7] = a7;
+                DecoderKernels.panelColumnsOneByOne(x, xOffset, weight, in, j0, w, y, yOffset, c);
             }
-            DecoderKernels.columnsOneByOne(x, xOffset, weight, in, n, y, yOffset, j);
         }
     }
 

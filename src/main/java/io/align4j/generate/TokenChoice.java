@@ -29,6 +29,8 @@ final class TokenChoice {
     private final double[] probs;
     /** Ranking keys: sortable logit bits in the high word, (2³² − 1 − id) in the low word. */
     private final long[] ranked;
+    /** Scratch of {@link #sortFalling}. */
+    private final long[] sortScratch;
     /**
      * Whether the last {@link #choose} left max l in {@link #lastMax} and Σ exp(l_j − max l) in
      * {@link #lastNormaliser}: at temperature 1 with nothing suppressed its softmax is the raw one.
@@ -43,6 +45,7 @@ final class TokenChoice {
         for (int id : config.suppressIds()) suppressed[id] = true;
         this.probs = new double[vocab];
         this.ranked = new long[vocab];
+        this.sortScratch = new long[vocab];
     }
 
     /**
@@ -104,8 +107,7 @@ final class TokenChoice {
                 mass += probs[i];
                 if (!suppressed[i] && probs[i] >= bound) ranked[candidates++] = key(logits[offset + i], i);
             }
-            Arrays.sort(ranked, 0, candidates);
-            reverse(ranked, candidates);
+            sortFalling(ranked, candidates, sortScratch);
         }
         int kept = candidates;
         if (config.topP() < 1) {
@@ -169,6 +171,44 @@ final class TokenChoice {
     }
 
     private static int id(long key) { return (int) (0xFFFFFFFFL - (key & 0xFFFFFFFFL)); }
+
+    /**
+     * {@code keys[0, n)}, distinct {@link #key}s entered in rising id, into falling order: the
+     * order of {@code Arrays.sort} then reversal (keys are distinct, so the order is unique),
+     * by a stable radix sort on the logit word alone, four passes of a byte, since keys of equal
+     * logit already stand in rising id, which is falling key. A nearly flat distribution (a
+     * random model's) keeps most of the vocabulary in the nucleus; sorting 29,000 keys this way
+     * takes a fraction of a comparison sort's time.
+     */
+    static void sortFalling(long[] keys, int n, long[] scratch) {
+        if (n < 256) {
+            Arrays.sort(keys, 0, n);
+            reverse(keys, n);
+            return;
+        }
+        int[] counts = new int[256];
+        long[] from = keys, to = scratch;
+        for (int shift = 32; shift < 64; shift += 8) {
+            Arrays.fill(counts, 0);
+            // The digit of the logit word read as unsigned with its sign flipped, complemented: falling order.
+            for (int i = 0; i < n; i++) counts[digit(from[i], shift)]++;
+            if (counts[digit(from[0], shift)] == n) continue;
+            for (int d = 0, start = 0; d < 256; d++) {
+                int c = counts[d];
+                counts[d] = start;
+                start += c;
+            }
+            for (int i = 0; i < n; i++) to[counts[digit(from[i], shift)]++] = from[i];
+            long[] t = from;
+            from = to;
+            to = t;
+        }
+        if (from != keys) System.arraycopy(from, 0, keys, 0, n);
+    }
+
+    private static int digit(long key, int shift) {
+        return 255 - (int) (((key ^ Long.MIN_VALUE) >>> shift) & 0xFF);
+    }
 
     private static void reverse(long[] a, int n) {
         for (int i = 0, j = n - 1; i < j; i++, j--) {

@@ -34,18 +34,21 @@ final class VectorDecoderKernels implements DecoderKernels {
     }
 
     @Override
-    public void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count) {
+    public void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count, int from, int to) {
         int i = 0;
-        for (; i + 3 < count; i += 4) multiplyFourRows(x, weight, in, n, y, slots[i], slots[i + 1], slots[i + 2], slots[i + 3]);
-        for (; i < count; i++) multiplyOneRow(x, weight, in, n, y, slots[i]);
+        for (; i + 3 < count; i += 4)
+            multiplyFourRows(x, weight, in, n, y, slots[i], slots[i + 1], slots[i + 2], slots[i + 3], from, to);
+        for (; i < count; i++) multiplyOneRow(x, weight, in, n, y, slots[i], from, to);
     }
 
-    private static void multiplyFourRows(float[] x, float[] w, int in, int n, float[] y, int s0, int s1, int s2, int s3) {
+    /** Four rows, one whole panel at a time: each pair of weight vectors loaded feeds eight FMAs. */
+    private static void multiplyFourRows(float[] x, float[] w, int in, int n, float[] y, int s0, int s1, int s2, int s3, int from,
+                                         int to) {
         int x0 = s0 * in, x1 = s1 * in, x2 = s2 * in, x3 = s3 * in;
-        int j = 0;
-        for (; j + 2 * S.length() <= n; j += 2 * S.length()) {
+        int j = from;
+        for (; j + PANEL <= to; j += PANEL) {
             FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (int k = 0, row = j; k < in; k++, row += n) {
+            for (int k = 0, row = j * in; k < in; k++, row += PANEL) {
                 FloatVector wa = FloatVector.fromArray(S, w, row), wb = FloatVector.fromArray(S, w, row + S.length());
                 FloatVector v0 = FloatVector.broadcast(S, x[x0 + k]);
                 a0 = v0.fma(wa, a0);
@@ -69,29 +72,34 @@ final class VectorDecoderKernels implements DecoderKernels {
             a3.intoArray(y, s3 * n + j);
             b3.intoArray(y, s3 * n + j + S.length());
         }
-        if (j < n) {
-            multiplyColumns(x, w, in, n, y, s0, j);
-            multiplyColumns(x, w, in, n, y, s1, j);
-            multiplyColumns(x, w, in, n, y, s2, j);
-            multiplyColumns(x, w, in, n, y, s3, j);
+        if (j < to) {
+            lastPanel(x, w, in, n, y, s0, j);
+            lastPanel(x, w, in, n, y, s1, j);
+            lastPanel(x, w, in, n, y, s2, j);
+            lastPanel(x, w, in, n, y, s3, j);
         }
     }
 
-    private static void multiplyOneRow(float[] x, float[] w, int in, int n, float[] y, int s) {
-        int xOffset = s * in, yOffset = s * n, width = 8 * S.length();
-        int j = 0;
-        for (; j + width <= n; j += width) {
+    /**
+     * One row: four panels side by side (four contiguous streams, eight FMA chains, enough to
+     * hide the FMA latency), then single panels, then the last part-panel.
+     */
+    private static void multiplyOneRow(float[] x, float[] w, int in, int n, float[] y, int s, int from, int to) {
+        int xOffset = s * in, yOffset = s * n, span = PANEL * in;
+        int j = from;
+        for (; j + 4 * PANEL <= to; j += 4 * PANEL) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            for (int k = 0, row = j; k < in; k++, row += n) {
+            int p0 = j * in, p1 = p0 + span, p2 = p1 + span, p3 = p2 + span;
+            for (int k = 0, at = 0; k < in; k++, at += PANEL) {
                 FloatVector v = FloatVector.broadcast(S, x[xOffset + k]);
-                a0 = v.fma(FloatVector.fromArray(S, w, row), a0);
-                a1 = v.fma(FloatVector.fromArray(S, w, row + 8), a1);
-                a2 = v.fma(FloatVector.fromArray(S, w, row + 16), a2);
-                a3 = v.fma(FloatVector.fromArray(S, w, row + 24), a3);
-                a4 = v.fma(FloatVector.fromArray(S, w, row + 32), a4);
-                a5 = v.fma(FloatVector.fromArray(S, w, row + 40), a5);
-                a6 = v.fma(FloatVector.fromArray(S, w, row + 48), a6);
-                a7 = v.fma(FloatVector.fromArray(S, w, row + 56), a7);
+                a0 = v.fma(FloatVector.fromArray(S, w, p0 + at), a0);
+                a1 = v.fma(FloatVector.fromArray(S, w, p0 + at + 8), a1);
+                a2 = v.fma(FloatVector.fromArray(S, w, p1 + at), a2);
+                a3 = v.fma(FloatVector.fromArray(S, w, p1 + at + 8), a3);
+                a4 = v.fma(FloatVector.fromArray(S, w, p2 + at), a4);
+                a5 = v.fma(FloatVector.fromArray(S, w, p2 + at + 8), a5);
+                a6 = v.fma(FloatVector.fromArray(S, w, p3 + at), a6);
+                a7 = v.fma(FloatVector.fromArray(S, w, p3 + at + 8), a7);
             }
             a0.intoArray(y, yOffset + j);
             a1.intoArray(y, yOffset + j + 8);
@@ -102,18 +110,30 @@ final class VectorDecoderKernels implements DecoderKernels {
             a6.intoArray(y, yOffset + j + 48);
             a7.intoArray(y, yOffset + j + 56);
         }
-        if (j < n) multiplyColumns(x, w, in, n, y, s, j);
+        for (; j + PANEL <= to; j += PANEL) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0;
+            for (int k = 0, row = j * in; k < in; k++, row += PANEL) {
+                FloatVector v = FloatVector.broadcast(S, x[xOffset + k]);
+                a0 = v.fma(FloatVector.fromArray(S, w, row), a0);
+                a1 = v.fma(FloatVector.fromArray(S, w, row + 8), a1);
+            }
+            a0.intoArray(y, yOffset + j);
+            a1.intoArray(y, yOffset + j + 8);
+        }
+        if (j < to) lastPanel(x, w, in, n, y, s, j);
     }
 
-    /** Columns [from, n) of one row: a vector at a time, then the last n mod 8 one by one. */
-    private static void multiplyColumns(float[] x, float[] w, int in, int n, float[] y, int s, int from) {
-        int xOffset = s * in, yOffset = s * n, j = from;
-        for (; j + S.length() <= n; j += S.length()) {
+    /** The last panel, at j narrower than {@value #PANEL}: a vector of its columns if it has eight, then one by one. */
+    private static void lastPanel(float[] x, float[] w, int in, int n, float[] y, int s, int j) {
+        int xOffset = s * in, width = n - j, c = 0;
+        if (width >= S.length()) {
             FloatVector a = FloatVector.zero(S);
-            for (int k = 0, row = j; k < in; k++, row += n) a = FloatVector.broadcast(S, x[xOffset + k]).fma(FloatVector.fromArray(S, w, row), a);
-            a.intoArray(y, yOffset + j);
+            for (int k = 0, row = j * in; k < in; k++, row += width)
+                a = FloatVector.broadcast(S, x[xOffset + k]).fma(FloatVector.fromArray(S, w, row), a);
+            a.intoArray(y, s * n + j);
+            c = S.length();
         }
-        DecoderKernels.columnsOneByOne(x, xOffset, w, in, n, y, yOffset, j);
+        DecoderKernels.panelColumnsOneByOne(x, xOffset, w, in, j, width, y, s * n, c);
     }
 
     /*

@@ -38,7 +38,7 @@ class DecoderKernelsTest {
     @Test
     void multiplyIsBitwiseTheSameOnBothKernelsAndCloseToFloat64() {
         Random random = new Random(3);
-        int[][] shapes = {{64, 128}, {64, 344}, {172, 64}, {64, 512}, {48, 101}, {32, 97}, {1, 7}, {5, 24}};
+        int[][] shapes = {{64, 128}, {64, 344}, {172, 64}, {64, 512}, {48, 101}, {32, 97}, {1, 7}, {5, 24}, {7, 200}, {3, 72}};
         for (int[] shape : shapes) {
             int in = shape[0], n = shape[1];
             float[] weight = gaussian(random, in * n);
@@ -47,9 +47,16 @@ class DecoderKernelsTest {
                 int[] slots = new int[rows];
                 for (int i = 0; i < rows; i++) slots[i] = (7 * i + 3) % 10;
                 float[] scalar = new float[10 * n], vector = new float[10 * n];
-                SCALAR.multiply(x, weight, in, n, scalar, slots, rows);
-                VECTOR.multiply(x, weight, in, n, vector, slots, rows);
+                float[] packed = DecoderKernels.pack(weight, in, n);
+                SCALAR.multiply(x, packed, in, n, scalar, slots, rows);
+                VECTOR.multiply(x, packed, in, n, vector, slots, rows);
                 assertArrayEquals(scalar, vector, in + "x" + n + ", " + rows + " rows");
+                // Columns split at panel boundaries, as threads of a ColumnTeam split them: the same bits.
+                float[] split = new float[10 * n];
+                int cut = n / 2 / DecoderKernels.PANEL * DecoderKernels.PANEL;
+                VECTOR.multiply(x, packed, in, n, split, slots, rows, cut, n);
+                VECTOR.multiply(x, packed, in, n, split, slots, rows, 0, cut);
+                assertArrayEquals(vector, split, in + "x" + n + ", " + rows + " rows, split at " + cut);
                 for (int s : slots)
                     for (int j = 0; j < n; j++) {
                         double exact = 0;

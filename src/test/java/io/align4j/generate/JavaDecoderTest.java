@@ -136,6 +136,31 @@ class JavaDecoderTest {
         }
     }
 
+    /**
+     * A classifier of 64 × 1,100 weights is large enough for a lone row's products to be split
+     * among the cores ({@link ColumnTeam}, on any machine with two or more): each prompt decoded
+     * alone gives bitwise the tokens and log-probs it gives as a row of a batch (whose groups
+     * each run on one thread), and the engine's tokens.
+     */
+    @Test
+    void aLoneRowSplitAmongTheCoresDecodesBitwiseAsInABatch() {
+        ModelConfig config = ModelConfig.llama(64, 96, 2, 4, 2, 1100, 128, 1e-5, 10000, true, 1, 2);
+        try (CausalLM model = spreadRandomModel(config, 24)) {
+            List<int[]> prompts = prompts(4, 1100, 6);
+            JavaDecoder decoder = JavaDecoder.of(model);
+            // Greedy: every row alone as in the batch. Sampled: row 0 (its random stream is row 0's either way).
+            for (SamplingConfig sampling : List.of(SamplingConfig.greedy(40), SamplingConfig.sampling(1.0, 40, 19).withTopP(0.9))) {
+                List<Generation> batch = decoder.generate(prompts, sampling);
+                assertSameGenerations(Sampler.generateOnEngine(model, prompts, sampling), batch);
+                for (int i = 0; i < (sampling.temperature() == 0 ? prompts.size() : 1); i++) {
+                    Generation alone = decoder.generate(List.of(prompts.get(i)), sampling).get(0);
+                    assertArrayEquals(batch.get(i).tokens(), alone.tokens(), "row " + i);
+                    assertArrayEquals(batch.get(i).logProbs(), alone.logProbs(), "row " + i);
+                }
+            }
+        }
+    }
+
     /** The GPT-2 context (64) ends rows by length: both paths stop at the same token. */
     @Test
     void rowsEndAtTheContextOnBothPaths() {

@@ -43,6 +43,7 @@ public class DecoderBenchmark {
             y = new float[columns];
             for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
             for (int i = 0; i < weight.length; i++) weight[i] = (float) random.nextGaussian();
+            weight = JavaDecoder.pack(weight, 64, columns);
         }
     }
 
