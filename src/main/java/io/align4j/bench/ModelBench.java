@@ -6,7 +6,11 @@ import io.align4j.generate.Generation;
 import io.align4j.generate.JavaDecoder;
 import io.align4j.generate.Sampler;
 import io.align4j.generate.SamplingConfig;
+import ai.djl.ndarray.NDArray;
 import io.align4j.model.CausalLM;
+import io.align4j.model.lora.LoraAdapters;
+import io.align4j.model.lora.LoraConfig;
+import java.util.List;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.family.Models;
 import io.align4j.model.io.Llama2cCheckpoint;
@@ -37,12 +41,14 @@ import java.util.function.Consumer;
  * @param leakSteps          DPO steps over which resident memory growth is measured; 0 skips it
  */
 public record ModelBench(String config, Path stories260K, int pairs, int length, int warmup, int repeats,
-                         int sampleTokens, int engineSampleTokens, int leakSteps, boolean skipDpo, int[] samplingBatches) {
+                         int sampleTokens, int engineSampleTokens, int leakSteps, boolean skipDpo, int[] samplingBatches,
+                         int loraR, boolean checkpointBlocks) {
 
     /** All parts, sampling at batch 1, 16 and 64. */
     public ModelBench(String config, Path stories260K, int pairs, int length, int warmup, int repeats, int sampleTokens,
                       int engineSampleTokens, int leakSteps) {
-        this(config, stories260K, pairs, length, warmup, repeats, sampleTokens, engineSampleTokens, leakSteps, false, SAMPLING_BATCHES);
+        this(config, stories260K, pairs, length, warmup, repeats, sampleTokens, engineSampleTokens, leakSteps, false, SAMPLING_BATCHES, 0,
+                false);
     }
 
     /** Matmul size for the peak: 2048² fp32 is the shape the design notes quote. */
@@ -69,10 +75,17 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
             log.accept(String.format("memory bandwidth (STREAM triad, %d threads, 3 × %d MiB): %.1f GB/s", threads,
                     TRIAD_FLOATS / 262144, bandwidth));
 
-            if (!skipDpo) try (CausalLM policy = load(manager, real)) {
-                ModelConfig c = policy.config();
-                out.put("parameters", policy.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum());
-                try (DpoStepBench dpo = new DpoStepBench(policy, pairs, Math.min(length, c.maxSeqLen()), 1)) {
+            if (!skipDpo) try (CausalLM base = load(manager, real)) {
+                ModelConfig c = base.config();
+                out.put("parameters", base.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum());
+                // LoRA as the yardsticks run it: every linear layer of the blocks, α = 2r, no dropout
+                LoraAdapters adapters = loraR > 0 ? LoraAdapters.init(base, new LoraConfig(loraR, 2.0 * loraR, 0,
+                        List.of(LoraConfig.ALL_LINEAR)), 1, manager) : null;
+                CausalLM policy = adapters == null ? base : adapters.applyTo(base);
+                Map<String, NDArray> trained = adapters == null ? base.parameters() : adapters.tensors();
+                out.put("lora_r", loraR);
+                out.put("gradient_checkpointing", checkpointBlocks);
+                try (DpoStepBench dpo = new DpoStepBench(policy, trained, checkpointBlocks, pairs, Math.min(length, c.maxSeqLen()), 1)) {
                     double seconds = Timing.medianSeconds(warmup, repeats, dpo::step);
                     double tokensPerSecond = dpo.tokensPerStep() / seconds;
                     double gflops = tokensPerSecond * dpo.flopsPerToken() / 1e9;

@@ -46,6 +46,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batches", split = ",", defaultValue = "1,16,64", description = "sampling batch sizes (default: ${DEFAULT-VALUE})")
     int[] batches;
 
+    @Option(names = "--lora-r", defaultValue = "0", description = "DPO step with rank-r LoRA on every linear layer of the blocks,"
+            + " alpha 2r, as the yardsticks' --lora; 0 trains every weight (default: ${DEFAULT-VALUE})")
+    int loraR;
+
+    @Option(names = "--gradient-checkpointing", description = "DPO step with activation checkpointing per block (the yardstick"
+            + " TRL's --grad-ckpt)")
+    boolean gradientCheckpointing;
+
     @Option(names = "--json", description = "also write all figures to this JSON file")
     Path json;
 
@@ -58,7 +66,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "--warmup, --sample-tokens and --leak-steps not negative");
         Path stories = DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
         Map<String, Object> figures = new ModelBench(config, stories, pairs, seqLen, warmup, repeats, sampleTokens,
-                engineSampleTokens, leakSteps, skipDpo, batches).run(System.out::println);
+                engineSampleTokens, leakSteps, skipDpo, batches, loraR, gradientCheckpointing).run(System.out::println);
         if (json != null) {
             try {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), figures);

@@ -224,6 +224,6 @@ public final class LoraAdapters {
 
     /** Default targets when none are given: PEFT's defaults for the family. */
     public static List<String> defaultTargets(String family) {
-        return Families.find(family) == null ? List.of("all-linear") : Families.find(family).defaultLoraTargets();
+        return Families.find(family) == null ? List.of(LoraConfig.ALL_LINEAR) : Families.find(family).defaultLoraTargets();
     }
 }

@@ -14,6 +14,9 @@ import java.util.List;
  *                (every linear layer of the blocks)
  */
 public record LoraConfig(int rank, double alpha, double dropout, List<String> targets) {
+    /** The target that adapts every linear layer of the blocks (PEFT's spelling). */
+    public static final String ALL_LINEAR = "all-linear";
+
     public LoraConfig {
         targets = List.copyOf(targets);
         if (rank <= 0) throw new UserError("lora_r must be positive, got " + rank);
@@ -27,7 +30,7 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
     /** Whether the layer at {@code module} (a dotted path) is adapted. */
     public boolean matches(String module) {
         for (String t : targets)
-            if (t.equals("all-linear") || module.equals(t) || module.endsWith("." + t)) return true;
+            if (t.equals(ALL_LINEAR) || module.equals(t) || module.endsWith("." + t)) return true;
         return false;
     }
 }
