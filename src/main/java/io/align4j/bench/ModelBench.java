@@ -83,8 +83,8 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                         List.of(LoraConfig.ALL_LINEAR)), 1, manager) : null;
                 CausalLM policy = adapters == null ? base : adapters.applyTo(base);
                 Map<String, NDArray> trained = adapters == null ? base.parameters() : adapters.tensors();
-                out.put("lora_r", loraR);
-                out.put("gradient_checkpointing", checkpointBlocks);
+                out.put("dpo_lora_r", loraR);
+                out.put("dpo_gradient_checkpointing", checkpointBlocks);
                 try (DpoStepBench dpo = new DpoStepBench(policy, trained, checkpointBlocks, pairs, Math.min(length, c.maxSeqLen()), 1)) {
                     double seconds = Timing.medianSeconds(warmup, repeats, dpo::step);
                     double tokensPerSecond = dpo.tokensPerStep() / seconds;
