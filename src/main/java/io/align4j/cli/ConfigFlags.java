@@ -26,7 +26,7 @@ final class ConfigFlags {
         Map<String, Settings.Entry> byKey = new LinkedHashMap<>();
         Map<String, Object> defaults = new LinkedHashMap<>();
         for (Class<? extends RunConfig> type : configs) {
-            RunConfig instance = newInstance(type);
+            RunConfig instance = Settings.defaults(type);
             for (Settings.Entry e : Settings.of(type))
                 if (byKey.putIfAbsent(e.key(), e) == null) defaults.put(e.key(), e.valueIn(instance));
         }
@@ -67,13 +67,5 @@ final class ConfigFlags {
                     || type == Long.class ? "N" : "X");
         }
         return b.build();
-    }
-
-    private static RunConfig newInstance(Class<? extends RunConfig> type) {
-        try {
-            return type.getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException ex) {
-            throw new IllegalStateException(ex);
-        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -107,15 +108,16 @@ public final class ConfigLoader {
     /** Removes the keys of other methods' configs that hold their defaults; names the first that does not. */
     private static void dropOtherMethodsDefaults(ObjectNode tree, Class<?> type, Path yaml) {
         if (!RunConfig.class.isAssignableFrom(type)) return;
+        Set<String> own = keys(type);
         List<String> keys = new ArrayList<>();
         tree.fieldNames().forEachRemaining(keys::add);
         for (String key : keys) {
-            if (Settings.of(type).stream().anyMatch(e -> e.key().equals(key))) continue;
+            if (own.contains(key)) continue;
             for (Class<? extends RunConfig> other : METHOD_CONFIGS) {
                 Optional<Settings.Entry> entry = Settings.of(other).stream().filter(e -> e.key().equals(key)).findFirst();
                 if (entry.isEmpty()) continue;
                 JsonNode value = tree.get(key);
-                JsonNode byDefault = YAML.valueToTree(entry.get().valueIn(newInstance(other)));
+                JsonNode byDefault = YAML.valueToTree(entry.get().valueIn(Settings.defaults(other)));
                 if (value.isNull() || value.equals(byDefault) || value.asText().equals(byDefault.asText())) {
                     tree.remove(key);
                 } else {
@@ -128,23 +130,17 @@ public final class ConfigLoader {
     }
 
     private static Optional<String> otherMethodOwning(String key, Class<?> type) {
-        if (!RunConfig.class.isAssignableFrom(type) || Settings.of(type).stream().anyMatch(e -> e.key().equals(key)))
-            return Optional.empty();
-        return METHOD_CONFIGS.stream().filter(c -> Settings.of(c).stream().anyMatch(e -> e.key().equals(key)))
-                .findFirst().map(ConfigLoader::describe);
+        if (!RunConfig.class.isAssignableFrom(type) || keys(type).contains(key)) return Optional.empty();
+        return METHOD_CONFIGS.stream().filter(c -> keys(c).contains(key)).findFirst().map(ConfigLoader::describe);
+    }
+
+    private static Set<String> keys(Class<?> type) {
+        return Settings.of(type).stream().map(Settings.Entry::key).collect(Collectors.toSet());
     }
 
     private static String describe(Class<?> configClass) {
         return configClass.getSimpleName().replace("Config", "").replace("RewardModel", "reward-model")
                 .replace("Offline", "offline").replace("Online", "online").replace("Sft", "SFT");
-    }
-
-    private static RunConfig newInstance(Class<? extends RunConfig> type) {
-        try {
-            return type.getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String describe(JsonMappingException e) {

@@ -40,6 +40,15 @@ public final class Settings {
         return entries;
     }
 
+    /** A config of {@code type} at its defaults (every config class has a public no-argument constructor). */
+    public static <T> T defaults(Class<T> type) {
+        try {
+            return type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(type + " has no public no-argument constructor", e);
+        }
+    }
+
     /** The setting of {@code type} whose field is named {@code fieldName}, if any. */
     public static java.util.Optional<Entry> find(Class<?> type, String fieldName) {
         return of(type).stream().filter(e -> e.field().getName().equals(fieldName)).findFirst();
