@@ -26,7 +26,7 @@ public final class RewardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RewardModelConfig c = options.resolve(new RewardModelConfig(), options.flags(ConfigFlags.given(spec)));
+        RewardModelConfig c = options.resolve(new RewardModelConfig(), options.flags(spec));
         TrainingOptions.report("reward", Training.run(c, msg -> System.err.println("align4j reward: " + msg)));
         return 0;
     }

@@ -26,7 +26,7 @@ public final class SftCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SftConfig c = options.resolve(new SftConfig(), options.flags(ConfigFlags.given(spec)));
+        SftConfig c = options.resolve(new SftConfig(), options.flags(spec));
         TrainingOptions.report("sft", Training.run(c, msg -> System.err.println("align4j sft: " + msg)));
         return 0;
     }

@@ -43,7 +43,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> given = options.flags(ConfigFlags.given(spec));
+        Map<String, Object> given = options.flags(spec);
         Object objective = given.get("objective");
         if (objective == null) objective = ConfigLoader.peek(options.config, "objective");
         RunConfig defaults = objective == null ? new OfflineConfig() : Training.newConfig(objective.toString());

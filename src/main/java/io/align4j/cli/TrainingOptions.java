@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,9 +26,9 @@ public final class TrainingOptions {
             + " (repeatable; overrides the flags).")
     List<String> settings = List.of();
 
-    /** The settings given as flags (by key), then {@code --set}'s. */
-    Map<String, Object> flags(Map<String, Object> given) {
-        Map<String, Object> flags = new LinkedHashMap<>(given);
+    /** The settings the command line gives: the setting flags (by key), then {@code --set}'s, which override them. */
+    Map<String, Object> flags(CommandSpec spec) {
+        Map<String, Object> flags = new LinkedHashMap<>(ConfigFlags.given(spec));
         for (String s : settings) {
             int eq = s.indexOf('=');
             if (eq <= 0) throw new UserError("--set " + s + ": expected key=value");
@@ -36,9 +37,9 @@ public final class TrainingOptions {
         return flags;
     }
 
-    /** {@code defaults} (updated in place) with the YAML file's settings, then the flags', applied. */
-    <T extends RunConfig> T resolve(T defaults, Map<String, Object> given) {
-        return ConfigLoader.resolve(defaults, config, flags(given));
+    /** {@code defaults} (updated in place) with the YAML file's settings, then {@code flags} ({@link #flags}), applied. */
+    <T extends RunConfig> T resolve(T defaults, Map<String, Object> flags) {
+        return ConfigLoader.resolve(defaults, config, flags);
     }
 
     /** The run's end: where the model is (stderr), then the last training and held-out metrics (stdout, tab-separated). */
