@@ -25,15 +25,19 @@ public final class Objectives {
     /** What a method trains on, which picks its trainer and config class. */
     public enum Kind {
         /** Next-token cross-entropy on demonstrations. */
-        SFT,
+        SFT("supervised fine-tuning"),
         /** A scalar reward model on preference pairs. */
-        REWARD_MODEL,
+        REWARD_MODEL("a reward model"),
         /** A policy on a fixed file of preference pairs. */
-        OFFLINE_PAIRWISE,
+        OFFLINE_PAIRWISE("an offline pairwise objective"),
         /** A policy on unpaired examples labelled desirable or undesirable. */
-        UNPAIRED,
+        UNPAIRED("an unpaired objective"),
         /** A policy on its own samples, scored each step by the run's rewards. */
-        ONLINE
+        ONLINE("an online method");
+
+        private final String description;
+
+        Kind(String description) { this.description = description; }
     }
 
     /**
@@ -83,6 +87,14 @@ public final class Objectives {
     /** The method named {@code name}; an unknown name is a user error listing the known ones. */
     public static Method method(String name) {
         return find(name).orElseThrow(() -> new UserError("unknown objective '" + name + "' (known: " + names(null) + ")"));
+    }
+
+    /** The method named {@code name}, which must be of {@code kind} (its trainer's); otherwise a user error naming those that are. */
+    public static Method method(String name, Kind kind) {
+        Method method = method(name);
+        if (method.kind() != kind)
+            throw new UserError("objective " + name + " is not " + kind.description + " (those are: " + names(kind) + ")");
+        return method;
     }
 
     /** The names of the methods of {@code kind} (null: all), comma-separated. */

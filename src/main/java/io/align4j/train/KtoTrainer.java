@@ -2,7 +2,6 @@ package io.align4j.train;
 
 import ai.djl.ndarray.NDManager;
 import io.align4j.config.OfflineConfig;
-import io.align4j.util.UserError;
 import io.align4j.data.ChatTemplate;
 import io.align4j.data.DatasetRead;
 import io.align4j.data.EvalSplit;
@@ -44,7 +43,7 @@ public final class KtoTrainer {
     record Tokenized(List<TokenizedPair> sequences, boolean[] desirable) {}
 
     public static TrainingLoop.Result run(OfflineConfig c, Consumer<String> log) throws IOException {
-        if (!Kto.NAME.equals(c.objective)) throw new UserError("objective " + c.objective + ": KtoTrainer trains kto");
+        Objectives.method(c.objective, Objectives.Kind.UNPAIRED);
         Kto objective = (Kto) Objectives.create(Kto.NAME, c);
         try (RunStart run = RunStart.open(c, true)) {
             NDManager manager = run.manager;

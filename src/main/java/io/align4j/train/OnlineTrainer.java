@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -41,9 +40,7 @@ public final class OnlineTrainer {
     private OnlineTrainer() {}
 
     public static TrainingLoop.Result run(OnlineConfig c, Consumer<String> log) throws IOException {
-        if (Objectives.method(c.objective).kind() != Objectives.Kind.ONLINE)
-            throw new UserError("objective '" + c.objective + "' is not an online method (those are: "
-                    + Objectives.names(Objectives.Kind.ONLINE) + ")");
+        Objectives.Method method = Objectives.method(c.objective, Objectives.Kind.ONLINE);
         if (c.prompts == null) throw new UserError("objective " + c.objective + " samples from prompts: set prompts (--prompts FILE)");
         RewardSpec rewardSpec = RewardSpec.of(c);
         if (rewardSpec.count() == 0)
@@ -55,7 +52,6 @@ public final class OnlineTrainer {
             throw new UserError("need inner_epochs >= 1 and 1 <= mini_batches <= batch_size (got " + c.innerEpochs + ", "
                     + c.miniBatches + ", " + c.batchSize + ")");
         if (c.maxNewTokens < 1) throw new UserError("max_new_tokens must be >= 1, was " + c.maxNewTokens);
-        Objectives.Method method = Objectives.method(c.objective);
         boolean pairwise = PairwiseObjective.class.isAssignableFrom(method.parameters());
         Grpo grpo = method.parameters() == Grpo.class ? grpo(c) : null;
         if (grpo != null && c.samplesPerPrompt < 2)

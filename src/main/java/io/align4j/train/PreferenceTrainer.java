@@ -21,7 +21,6 @@ import io.align4j.model.io.ModelLoader;
 import io.align4j.objective.Objectives;
 import io.align4j.objective.PairwiseObjective;
 import io.align4j.tokenizer.TextTokenizer;
-import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,9 +36,7 @@ public final class PreferenceTrainer {
     private PreferenceTrainer() {}
 
     public static TrainingLoop.Result run(OfflineConfig c, Consumer<String> log) throws IOException {
-        if (Objectives.method(c.objective).kind() != Objectives.Kind.OFFLINE_PAIRWISE)
-            throw new UserError("objective " + c.objective + " is not an offline pairwise objective (those are: "
-                    + Objectives.names(Objectives.Kind.OFFLINE_PAIRWISE) + ")");
+        Objectives.method(c.objective, Objectives.Kind.OFFLINE_PAIRWISE);
         PairwiseObjective objective = Objectives.pairwise(c.objective, c);
         try (RunStart run = RunStart.open(c, true)) {
             TextTokenizer tok = run.tokenizer();
