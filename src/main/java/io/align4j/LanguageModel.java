@@ -148,7 +148,8 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    private int bosId() {
+    /** The id a sequence starts with: the tokenizer's BOS, else the model config's (negative when neither has one). */
+    public int bosId() {
         int bos = tokenizer().bosId();
         return bos >= 0 ? bos : model().config().bosId();
     }

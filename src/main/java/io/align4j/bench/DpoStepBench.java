@@ -3,8 +3,6 @@ package io.align4j.bench;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.ndarray.types.Shape;
 import io.align4j.model.BlockCheckpointing;
@@ -16,6 +14,7 @@ import io.align4j.model.SequenceScorer;
 import io.align4j.objective.Dpo;
 import io.align4j.objective.PairLogProbs;
 import io.align4j.train.AdamW;
+import io.align4j.train.Gradients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +108,7 @@ public final class DpoStepBench implements AutoCloseable {
             gc.backward(loss);
             BlockCheckpointing.backward(gc);
             adam.step(trained, 1e-5);
-            for (NDArray w : trained.values()) if (w.hasGradient()) JniUtils.zeroGrad((PtNDArray) w);
+            Gradients.zero(trained);
             return loss.getFloat();
         }
     }

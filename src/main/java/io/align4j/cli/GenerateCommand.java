@@ -57,7 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         try (LanguageModel lm = modelOptions.open()) {
             TextTokenizer tok = lm.tokenizer();
-            int bos = tok.bosId() >= 0 ? tok.bosId() : lm.model().config().bosId();
+            int bos = lm.bosId();
             int[] promptIds = prompt.ids != null ? ModelFiles.parseIds(prompt.ids, "--prompt-ids")
                     : prompt.text != null ? lm.encodePrompt(prompt.text)
                     : new int[] {bos >= 0 ? bos : tok.padId()};

@@ -6,7 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.Map;
 
 /** Gradient bookkeeping the engine leaves to the caller. */
-final class Gradients {
+public final class Gradients {
     private Gradients() {}
 
     /**
@@ -14,7 +14,7 @@ final class Gradients {
      * calls (which is what makes accumulation over micro-batches work) and never clears them;
      * multiplying by zero would keep a NaN, so the engine's own zeroing is used.
      */
-    static void zero(Map<String, NDArray> parameters) {
+    public static void zero(Map<String, NDArray> parameters) {
         for (NDArray w : parameters.values())
             if (w.hasGradient()) JniUtils.zeroGrad((PtNDArray) w);
     }
