@@ -5,6 +5,7 @@ import io.align4j.hub.HubSettings;
 import io.align4j.hub.ModelResolver;
 import io.align4j.hub.ResolvedModel;
 import io.align4j.quickstart.Budget;
+import io.align4j.quickstart.Preset;
 import io.align4j.quickstart.Quickstart;
 import io.align4j.report.QuickstartMetrics;
 import io.align4j.report.QuickstartReport;
@@ -38,13 +39,19 @@ final class QuickstartCommand implements Callable<Integer> {
             description = "tiny (seconds, for tests), small, or default (about ten minutes on 2 cores) (default: ${DEFAULT-VALUE}).")
     String budget;
 
+    @Option(names = "--preset", defaultValue = "theory",
+            description = {"The methods' settings: theory (each at the settings under which its source states where it converges;",
+                    "the report gives the distance to that optimum) or win-rate (the settings tuned for win rate against pi_0)",
+                    "(default: ${DEFAULT-VALUE})."})
+    String preset;
+
     @Override
     public Integer call() throws Exception {
         Budget chosen = Budget.named(budget);
         ResolvedModel resolved = new ModelResolver(withSharedData(HubSettings.fromEnvironment())).resolveStories260K(model);
         Path bin = resolved.file(HubModel.STORIES260K_CHECKPOINT);
         System.err.println("align4j quickstart: model " + bin + " (" + resolved.source().name().toLowerCase() + "), budget " + chosen.name());
-        QuickstartMetrics metrics = Quickstart.run(bin, out, chosen, msg -> System.err.println("align4j quickstart: " + msg));
+        QuickstartMetrics metrics = Quickstart.run(bin, out, chosen, Preset.named(preset), msg -> System.err.println("align4j quickstart: " + msg));
         QuickstartReport.Written written = QuickstartReport.write(metrics, out.resolve("report"));
         var o = spec.commandLine().getOut();
         o.print(QuickstartReport.table(metrics));

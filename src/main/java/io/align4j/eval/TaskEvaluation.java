@@ -11,22 +11,27 @@ import java.util.Map;
 
 /**
  * Scores a policy π̂ on a task whose target π* is known, on the task's held-out prompts with k
- * samples per prompt (the same seed for every policy):
+ * samples per prompt (the same seed for every policy). The distances come first because they
+ * are what the task exists to measure:
  * <ul>
+ *   <li>{@code kl/target_forward} KL(π* ‖ π̂) and {@code kl/target_reverse} KL(π̂ ‖ π*), by
+ *       {@link PooledSamples}: the task's M samples of π_0 per prompt pooled with π̂'s own k,
+ *       weighted against their mixture, so ln Ẑ and E_π* use both; {@code ess} is the effective
+ *       sample size of those weights, with a warning when its mean over prompts is below
+ *       {@code essWarning};</li>
+ *   <li>with an {@code optimum} (the population optimum the policy's method should reach, a
+ *       {@link Tilt} of π_0), {@code kl/optimum_forward}, {@code kl/optimum_reverse} and
+ *       {@code ess/optimum} the same way;</li>
+ *   <li>{@code kl/ref} E_π̂[ln π̂ − ln π_0];</li>
  *   <li>{@code gold/reward} E_π̂[r]; {@code gold/win_rate} E[σ(γ[ln π*(a) − ln π*(b)])] with
  *       a ~ π̂ and b the first k samples of π_0's reference pool;</li>
- *   <li>{@code kl/ref} E_π̂[ln π̂ − ln π_0];</li>
- *   <li>{@code kl/target_reverse} E_π̂[ln π̂ − ln π_0 − r/τ] + ln Ẑ and {@code kl/target_forward}
- *       Σ_j w_j (ln π_0 + r/τ − ln Ẑ − ln π̂)(a_j) over the M pool samples of π_0, with
- *       ln Ẑ = ln (1/M) Σ_j e^{r_j/τ} and w_j ∝ e^{r_j/τ} (self-normalised importance sampling);
- *       the effective sample size (Σw)²/Σw² is reported, with a warning when its mean over
- *       prompts is below {@code essWarning};</li>
  *   <li>{@code entropy} mean next-token entropy of π̂ on its samples; {@code distinct-2},
  *       {@code distinct-3} within each prompt's k samples; {@code length} mean response tokens.</li>
  * </ul>
  * Every metric is a mean over prompts of a per-prompt mean, with the standard error across prompts.
  * All log-probs come from the scoring forward, so a policy that is π_0 itself gets kl/ref = 0
- * exactly and the target KLs equal their closed forms ln Ẑ − E_π0[r]/τ and E_π*[r]/τ − ln Ẑ.
+ * exactly and the target KLs equal their closed forms ln Ẑ − E_π0[r]/τ and E_π*[r]/τ − ln Ẑ
+ * (on the M + k pooled samples of π_0).
  */
 public final class TaskEvaluation {
     private TaskEvaluation() {}
@@ -46,14 +51,26 @@ public final class TaskEvaluation {
 
     /**
      * @param sampleRewards [prompt][k] r of the policy's samples
-     * @param logZ          [prompt] ln Ẑ(x)
-     * @param poolRewards   [prompt][M] r of π_0's pool
-     * @param poolWeights   [prompt][M] normalised importance weights of the pool for π*
-     * @param ess           [prompt] effective sample size of those weights
+     * @param pooled        π_0's pool and the policy's samples, scored by both
+     * @param toTarget      the distances to π*, with ln Ẑ and the pooled samples' weights
      */
-    public record Details(double[][] sampleRewards, double[] logZ, double[][] poolRewards, double[][] poolWeights, double[] ess) {}
+    public record Details(double[][] sampleRewards, PooledSamples pooled, PooledSamples.Distances toTarget) {}
+
+    public static final String KL_TARGET_FORWARD = "kl/target_forward", KL_TARGET_REVERSE = "kl/target_reverse",
+            KL_OPTIMUM_FORWARD = "kl/optimum_forward", KL_OPTIMUM_REVERSE = "kl/optimum_reverse",
+            ESS_TARGET = "ess", ESS_OPTIMUM = "ess/optimum";
 
     public static Result evaluate(Policy policy, ModelPolicy reference, HappyTask task, TextTokenizer tokenizer, Settings settings) {
+        return evaluate(policy, reference, task, tokenizer, settings, null);
+    }
+
+    /**
+     * As {@link #evaluate(Policy, ModelPolicy, HappyTask, TextTokenizer, Settings)}, and with {@code optimum} (may be null)
+     * the distances to the distribution the policy's method should converge to, as {@code kl/optimum_forward},
+     * {@code kl/optimum_reverse} and {@code ess/optimum}.
+     */
+    public static Result evaluate(Policy policy, ModelPolicy reference, HappyTask task, TextTokenizer tokenizer, Settings settings,
+                                  Tilt optimum) {
         KnownTarget target = task.target(tokenizer);
         int promptCount = task.evalPrompts().size(), k = settings.samplesPerPrompt(), length = task.settings().responseTokens();
         List<int[]> prompts = new ArrayList<>();
@@ -73,12 +90,11 @@ public final class TaskEvaluation {
             if (responses.length != m) throw new IllegalArgumentException("reference pool sizes differ between prompts");
             pool.addAll(List.of(responses));
         }
-        double[] poolRefFlat = reference.score(poolPrompts, pool).logProbs();
-        double[][] poolRef = grid(poolRefFlat, promptCount, m);
+        double[][] poolRef = grid(reference.score(poolPrompts, pool).logProbs(), promptCount, m);
         double[][] policyOnPool = policy == reference ? poolRef : grid(policy.score(poolPrompts, pool).logProbs(), promptCount, m);
-        double[] logZ = TargetEstimators.logPartition(task.poolRewards(), target.tau());
-        double[][] weights = TargetEstimators.targetWeights(task.poolRewards(), target.tau());
-        double[] ess = TargetEstimators.effectiveSampleSize(weights);
+        PooledSamples pooled = PooledSamples.pool(poolRef, policyOnPool, task.poolRewards(), refLogp, logp, rewards);
+        PooledSamples.Distances toTarget = pooled.distances(Tilt.target(target.tau()));
+        PooledSamples.Distances toOptimum = optimum == null ? null : pooled.distances(optimum);
 
         int baseK = Math.min(k, m);
         double[][] baseRef = new double[promptCount][], baseRewards = new double[promptCount][];
@@ -88,11 +104,15 @@ public final class TaskEvaluation {
         }
 
         Map<String, Estimate> metrics = new LinkedHashMap<>();
+        metrics.put(KL_TARGET_FORWARD, toTarget.forwardKl());
+        metrics.put(KL_TARGET_REVERSE, toTarget.reverseKl());
+        if (toOptimum != null) {
+            metrics.put(KL_OPTIMUM_FORWARD, toOptimum.forwardKl());
+            metrics.put(KL_OPTIMUM_REVERSE, toOptimum.reverseKl());
+        }
+        metrics.put("kl/ref", TargetEstimators.klToReference(logp, refLogp));
         metrics.put("gold/reward", perPromptMean(rewards));
         metrics.put("gold/win_rate", TargetEstimators.winRate(refLogp, rewards, baseRef, baseRewards, target.tau(), target.gamma()));
-        metrics.put("kl/ref", TargetEstimators.klToReference(logp, refLogp));
-        metrics.put("kl/target_reverse", TargetEstimators.reverseKl(logp, refLogp, rewards, target.tau(), logZ));
-        metrics.put("kl/target_forward", TargetEstimators.forwardKl(poolRef, task.poolRewards(), policyOnPool, weights, target.tau(), logZ));
         metrics.put("entropy", own.meanEntropy() == null ? new Estimate(Double.NaN, Double.NaN)
                 : perPromptMean(grid(own.meanEntropy(), promptCount, k)));
         double[] d2 = new double[promptCount], d3 = new double[promptCount], len = new double[promptCount];
@@ -105,15 +125,17 @@ public final class TaskEvaluation {
         metrics.put("distinct-2", Estimate.of(d2));
         metrics.put("distinct-3", Estimate.of(d3));
         metrics.put("length", Estimate.of(len));
-        Estimate essEstimate = Estimate.of(ess);
-        metrics.put("ess", essEstimate);
+        metrics.put(ESS_TARGET, toTarget.ess());
+        if (toOptimum != null) metrics.put(ESS_OPTIMUM, toOptimum.ess());
 
         List<String> warnings = new ArrayList<>();
-        if (essEstimate.mean() < settings.essWarning())
-            warnings.add(String.format("mean effective sample size %.1f of %d pool samples per prompt is below %.1f:"
-                    + " ln Z and E_π* are poorly estimated; build the task with more --reference-samples or a larger --tau",
-                    essEstimate.mean(), m, settings.essWarning()));
-        return new Result(policy.name(), metrics, warnings, new Details(rewards, logZ, task.poolRewards(), weights, ess), samples);
+        for (PooledSamples.Distances d : toOptimum == null ? List.of(toTarget) : List.of(toTarget, toOptimum))
+            if (d.ess().mean() < settings.essWarning())
+                warnings.add(String.format("%s: mean effective sample size %.1f of %d pooled samples per prompt (%d of π_0, %d of %s)"
+                        + " is below %.1f: its ln Z and expectations are poorly estimated; build the task with more --reference-samples,"
+                        + " evaluate with more samples per prompt or a larger --tau", d.tilt().formula(), d.ess().mean(), m + k, m, k,
+                        policy.name(), settings.essWarning()));
+        return new Result(policy.name(), metrics, warnings, new Details(rewards, pooled, toTarget), samples);
     }
 
     static Estimate perPromptMean(double[][] x) {

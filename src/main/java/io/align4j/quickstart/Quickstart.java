@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDManager;
 import io.align4j.eval.Estimate;
 import io.align4j.eval.ModelPolicy;
 import io.align4j.eval.TargetPolicy;
+import io.align4j.eval.RewardModelFit;
 import io.align4j.eval.TaskEvaluation;
+import io.align4j.eval.Tilt;
 import io.align4j.model.RewardModel;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.model.io.RewardModelFolder;
@@ -19,6 +21,7 @@ import io.align4j.train.PreferenceTrainer;
 import io.align4j.train.RewardTrainer;
 import io.align4j.config.OfflineConfig;
 import io.align4j.config.OnlineConfig;
+import io.align4j.config.PolicyConfig;
 import io.align4j.config.RewardModelConfig;
 import io.align4j.config.RunConfig;
 import java.io.IOException;
@@ -65,30 +68,38 @@ public final class Quickstart {
 
     /**
      * @param model the llama2.c {@code stories260K.bin}, with {@code tok512.bin} beside it
-     * @param out   the working folder: {@code task/}, {@code runs/<method>/} and {@code report/}
+     * @param out    the working folder: {@code task/}, {@code runs/reward/}, {@code runs/<preset>/<method>/} and {@code report/}
+     * @param preset the methods' hyper-parameters
      */
-    public static QuickstartMetrics run(Path model, Path out, Budget budget, Consumer<String> log) throws IOException {
+    public static QuickstartMetrics run(Path model, Path out, Budget budget, Preset preset, Consumer<String> log) throws IOException {
         long start = System.nanoTime();
         Path taskDir = out.resolve("task");
         TaskBuilder.Summary summary = buildTask(model, taskDir, budget, log);
         Path pairs = taskDir.resolve(TaskBuilder.PAIRS);
 
         List<QuickstartMetrics.Method> results = new ArrayList<>();
+        RewardModelFit rewardFit;
         Map<String, Double> seconds = new LinkedHashMap<>();
         Map<String, Path> policies = new LinkedHashMap<>();
+        Map<String, PolicyConfig> configs = new LinkedHashMap<>();
         log.accept("training the reward model");
         Path rewardModel = RewardTrainer.run(rewardConfig(model, pairs, out.resolve("runs/reward"), budget), log).output();
+        Path runs = out.resolve("runs").resolve(preset.label);
         long t;
         for (String method : OFFLINE) {
-            log.accept("training " + method);
+            log.accept("training " + method + " (" + preset.label + " settings)");
             t = System.nanoTime();
-            policies.put(method, PreferenceTrainer.run(offlineConfig(method, model, pairs, out.resolve("runs/" + method), budget), log).output());
+            OfflineConfig c = offlineConfig(method, model, pairs, runs.resolve(method), budget, preset);
+            configs.put(method, c);
+            policies.put(method, PreferenceTrainer.run(c, log).output());
             seconds.put(method, (System.nanoTime() - t) / 1e9);
         }
         for (String method : ONLINE) {
-            log.accept("training " + method);
+            log.accept("training " + method + " (" + preset.label + " settings)");
             t = System.nanoTime();
-            policies.put(method, OnlineTrainer.run(onlineConfig(method, model, taskDir, rewardModel, out.resolve("runs/" + method), budget), log).output());
+            OnlineConfig c = onlineConfig(method, model, taskDir, rewardModel, runs.resolve(method), budget, preset);
+            configs.put(method, c);
+            policies.put(method, OnlineTrainer.run(c, log).output());
             seconds.put(method, (System.nanoTime() - t) / 1e9);
         }
 
@@ -102,25 +113,49 @@ public final class Quickstart {
             ModelPolicy refPolicy = new ModelPolicy("pi0", reference.model(), suppress, tok.padId(), happy.settings().batch());
             log.accept("evaluating pi0");
             results.add(describe("pi0", "base", 0, TaskEvaluation.evaluate(refPolicy, refPolicy, happy, tok, evalSettings),
-                    rm, happy, tok, Map.of()));
+                    rm, happy, tok, Map.of(), null));
             // π* itself, by importance resampling from π_0's pool: where a method that learns the target distribution ends
             log.accept("evaluating the target pi*");
             TargetPolicy target = new TargetPolicy(refPolicy, happy.target(tok), happy.settings().referenceSamples(), evalSettings.seed() + 1);
             results.add(describe("target", "target", 0, TaskEvaluation.evaluate(target, refPolicy, happy, tok, evalSettings),
-                    rm, happy, tok, Map.of()));
+                    rm, happy, tok, Map.of(), null));
             for (Map.Entry<String, Path> p : policies.entrySet()) {
                 log.accept("evaluating " + p.getKey());
+                Tilt optimum = PredictedOptimum.of(configs.get(p.getKey()), happy.settings().gamma(), happy.settings().tau()).orElse(null);
                 try (NDManager sub = manager.newSubManager(); ModelLoader.LoadedModel lm = ModelLoader.load(p.getValue(), null, sub)) {
                     TaskEvaluation.Result r = TaskEvaluation.evaluate(
-                            new ModelPolicy(p.getKey(), lm.model(), suppress, tok.padId(), happy.settings().batch()), refPolicy, happy, tok, evalSettings);
+                            new ModelPolicy(p.getKey(), lm.model(), suppress, tok.padId(), happy.settings().batch()), refPolicy, happy, tok,
+                            evalSettings, optimum);
+                    r.warnings().forEach(w -> log.accept("warning: " + p.getKey() + ": " + w));
                     results.add(describe(p.getKey(), OFFLINE.contains(p.getKey()) ? "offline" : "online", seconds.get(p.getKey()), r,
-                            rm, happy, tok, curves(out.resolve("runs/" + p.getKey() + "/metrics.jsonl"))));
+                            rm, happy, tok, curves(runs.resolve(p.getKey()).resolve("metrics.jsonl")), optimum));
                 }
             }
+            rewardFit = rewardModelFit(rm, refPolicy, happy, tok);
         }
         var task = new QuickstartMetrics.Task(summary.pairs(), summary.trainPrompts(), summary.evalPrompts(), budget.samplesPerPrompt(),
-                budget.name(), (System.nanoTime() - start) / 1e9, model.toString());
-        return new QuickstartMetrics(task, results);
+                budget.name(), (System.nanoTime() - start) / 1e9, model.toString(), preset.label, happy.settings().gamma(), happy.settings().tau());
+        return new QuickstartMetrics(task, results, rewardFit);
+    }
+
+    /** How close the reward model is to γ ln π* + c(x), the optimum the predicted optima assume, on π_0's held-out pool. */
+    static RewardModelFit rewardModelFit(RewardModel rm, ModelPolicy reference, HappyTask happy, TextTokenizer tok) {
+        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
+        for (int p = 0; p < happy.evalPrompts().size(); p++) {
+            int[] prompt = tok.encode(happy.evalPrompts().get(p), true, false);
+            for (int[] r : happy.poolResponses()[p]) {
+                prompts.add(prompt);
+                responses.add(r);
+            }
+        }
+        double[] scores = rm.score(prompts, responses), refLogp = reference.score(prompts, responses).logProbs();
+        int m = happy.poolResponses()[0].length, n = happy.evalPrompts().size();
+        double[][] s = new double[n][m], lp = new double[n][m];
+        for (int i = 0; i < scores.length; i++) {
+            s[i / m][i % m] = scores[i];
+            lp[i / m][i % m] = refLogp[i];
+        }
+        return RewardModelFit.of(s, lp, happy.poolRewards(), happy.settings().tau(), happy.settings().gamma());
     }
 
     /** Builds the task once; an existing complete task folder (its {@code task.json} written last) is reused. */
@@ -167,11 +202,12 @@ public final class Quickstart {
         return c;
     }
 
-    static OfflineConfig offlineConfig(String method, Path model, Path pairs, Path output, Budget budget) {
+    static OfflineConfig offlineConfig(String method, Path model, Path pairs, Path output, Budget budget, Preset preset) {
         OfflineConfig c = common(new OfflineConfig(), model, output, budget);
         c.objective = method;
         c.data = pairs.toString();
         c.maxSteps = budget.offlineSteps();
+        if (method.equals("dpo") && preset == Preset.THEORY) c.beta = TaskSettings.defaults().gamma(); // optimum π_0·π*^{γ/β} = π_0·π*
         if (method.equals("pmle")) {
             c.gamma = TaskSettings.defaults().gamma(); // the labeller's γ: PMLE's fixed point is then π*
             c.beta = 0.0; // reference-free, as the specification's chat setting; its 1e-5 default samples every step for a negligible term
@@ -179,7 +215,7 @@ public final class Quickstart {
         return c;
     }
 
-    static OnlineConfig onlineConfig(String method, Path model, Path taskDir, Path rewardModel, Path output, Budget budget) {
+    static OnlineConfig onlineConfig(String method, Path model, Path taskDir, Path rewardModel, Path output, Budget budget, Preset preset) {
         OnlineConfig c = common(new OnlineConfig(), model, output, budget);
         c.objective = method;
         c.prompts = taskDir.resolve(TaskBuilder.TRAIN_PROMPTS).toString();
@@ -193,6 +229,30 @@ public final class Quickstart {
         c.innerEpochs = 4;
         c.miniBatches = 1;
         double taskGamma = TaskSettings.defaults().gamma();
+        if (preset == Preset.THEORY) {
+            switch (method) {
+                // π* is the optimum of each of these three: PD's z on ln π_θ with no KL (the source's Theorem), RKL's
+                // E R̂ + γ H with γ the labeller's, which is −γ KL(π ‖ exp(R̂/γ)); RLHF at β = γ has π_0·π* as DPO does
+                case "pd" -> {
+                    c.gamma = taskGamma;
+                    c.beta = 0.0;
+                    c.ratioToSampling = false;
+                    c.klAsShaping = false;
+                    return c;
+                }
+                case "rlhf" -> {
+                    c.beta = taskGamma;
+                    return c;
+                }
+                case "rkl" -> {
+                    c.beta = 0.0;
+                    c.gamma = taskGamma;
+                    c.learningRate = 2 * ONLINE_LEARNING_RATE;
+                    return c;
+                }
+                default -> { } // REBEL has no stated optimum: its win-rate settings
+            }
+        }
         switch (method) {
             case "pd" -> {
                 // the specification's 4 inner epochs, and of its open switches the ratio to the sampling policy and β as
@@ -223,7 +283,7 @@ public final class Quickstart {
     }
 
     private static QuickstartMetrics.Method describe(String name, String kind, double seconds, TaskEvaluation.Result r, RewardModel rm,
-                                         HappyTask task, TextTokenizer tok, Map<String, List<Double>> curves) {
+                                         HappyTask task, TextTokenizer tok, Map<String, List<Double>> curves, Tilt optimum) {
         int k = r.samples().size() / task.evalPrompts().size();
         List<int[]> prompts = new ArrayList<>();
         for (String p : task.evalPrompts()) for (int j = 0; j < k; j++) prompts.add(tok.encode(p, true, false));
@@ -236,7 +296,7 @@ public final class Quickstart {
         eval.put(QuickstartMetrics.RM_SCORE, new QuickstartMetrics.Stat(rmScore.mean(), rmScore.stderr()));
         List<String> continuations = new ArrayList<>();
         for (int j = 0; j < Math.min(3, k); j++) continuations.add(tok.decode(r.samples().get(j)));
-        return new QuickstartMetrics.Method(name, kind, seconds, eval, curves,
+        return new QuickstartMetrics.Method(name, kind, seconds, optimum == null ? null : optimum.formula(), eval, curves,
                 new QuickstartMetrics.Samples(task.evalPrompts().get(0), continuations));
     }
 

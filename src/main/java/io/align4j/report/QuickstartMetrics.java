@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.align4j.eval.RewardModelFit;
 import io.align4j.util.UserError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,22 +22,27 @@ import java.util.Set;
  * What the quickstart measured, as written to {@code metrics.json} by the orchestration and read
  * by {@link QuickstartReport}: the single source of every number the report shows.
  * <pre>
- * { "task": {"pairs", "train_prompts", "eval_prompts", "samples_per_prompt", "budget", "seconds", "model"},
- *   "methods": [ {"name", "kind": "base|target|offline|online", "seconds",
- *                 "eval":   {"gold/win_rate": {"mean", "se"}, ...},
+ * { "task": {"pairs", "train_prompts", "eval_prompts", "samples_per_prompt", "budget", "seconds", "model",
+ *            "preset", "gamma", "tau"},
+ *   "methods": [ {"name", "kind": "base|target|offline|online", "seconds", "optimum" (when the method has one),
+ *                 "eval":   {"kl/target_forward": {"mean", "se"}, ...},
  *                 "curves": {"step": [...], "loss": [...], ...},
- *                 "samples": {"prompt", "continuations": [...]}} ] }
+ *                 "samples": {"prompt", "continuations": [...]}} ],
+ *   "reward_model": {"correlation", "slope", ...} (how close R̂ is to γ ln π*) }
  * </pre>
  * Non-finite numbers are written as the strings {@code "NaN"}, {@code "Infinity"} (Jackson's
  * default) and read back as such.
  */
-public record QuickstartMetrics(Task task, List<Method> methods) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record QuickstartMetrics(Task task, List<Method> methods, @JsonProperty("reward_model") RewardModelFit rewardModel) {
     public static final String GOLD_REWARD = "gold/reward";
     public static final String GOLD_WIN_RATE = "gold/win_rate";
     public static final String RM_SCORE = "rm/score";
     public static final String KL_REF = "kl/ref";
     public static final String KL_TARGET_FORWARD = "kl/target_forward";
     public static final String KL_TARGET_REVERSE = "kl/target_reverse";
+    public static final String KL_OPTIMUM_FORWARD = "kl/optimum_forward";
+    public static final String KL_OPTIMUM_REVERSE = "kl/optimum_reverse";
     public static final String ENTROPY = "entropy";
     public static final String DISTINCT_2 = "distinct-2";
     public static final String LENGTH = "length";
@@ -52,12 +58,19 @@ public record QuickstartMetrics(Task task, List<Method> methods) {
         methods = List.copyOf(methods == null ? List.of() : methods);
     }
 
-    /** The task's settings: data sizes, the budget name, wall time, which model. */
+    public QuickstartMetrics(Task task, List<Method> methods) {
+        this(task, methods, null);
+    }
+
+    /**
+     * The task's settings: data sizes, the budget name, wall time, which model, the methods'
+     * preset ({@code theory} or {@code win-rate}) and the labeller's γ and target's τ.
+     */
     public record Task(int pairs,
                        @JsonProperty("train_prompts") int trainPrompts,
                        @JsonProperty("eval_prompts") int evalPrompts,
                        @JsonProperty("samples_per_prompt") int samplesPerPrompt,
-                       String budget, double seconds, String model) {}
+                       String budget, double seconds, String model, String preset, double gamma, double tau) {}
 
     /**
      * One method's results.
@@ -65,12 +78,13 @@ public record QuickstartMetrics(Task task, List<Method> methods) {
      * @param name    pi0, sft, dpo, pmle, mio, pd, rebel, rlhf, rkl, ...
      * @param kind    base (the untrained π_0), target (the known π*, sampled by importance resampling), offline (fixed pairs) or online (own samples)
      * @param seconds its training time
-     * @param eval    held-out metrics by name ({@link #GOLD_WIN_RATE}, ...)
+     * @param optimum the distribution its method converges to in theory ({@code "π_0·π*"}), null when it has none
+     * @param eval    held-out metrics by name ({@link #KL_TARGET_FORWARD}, ...)
      * @param curves  training curves by name, each indexed like {@link #STEP}; empty for π_0
      * @param samples continuations of one prompt, the same prompt for every method
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Method(String name, String kind, double seconds, Map<String, Stat> eval,
+    public record Method(String name, String kind, double seconds, String optimum, Map<String, Stat> eval,
                          Map<String, List<Double>> curves, Samples samples) {
         public Method {
             eval = eval == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(eval));

@@ -31,14 +31,27 @@ public final class QuickstartReport {
     /** The columns of the results table (after method and kind): metric, heading, with SE. */
     private record Column(String metric, String heading, boolean withSe) {}
 
+    /** Distances to the known target and to each method's predicted optimum first: they are what the task can measure and no other can. */
     private static final List<Column> COLUMNS = List.of(
-            new Column(QuickstartMetrics.GOLD_WIN_RATE, "win rate vs π_0", true),
-            new Column(QuickstartMetrics.RM_SCORE, "RM score", true),
-            new Column(QuickstartMetrics.KL_REF, "KL to π_0", true),
-            new Column(QuickstartMetrics.GOLD_REWARD, "gold reward", true),
             new Column(QuickstartMetrics.KL_TARGET_FORWARD, "KL(π* ‖ π)", true),
+            new Column(QuickstartMetrics.KL_TARGET_REVERSE, "KL(π ‖ π*)", true),
+            new Column(QuickstartMetrics.KL_OPTIMUM_FORWARD, "KL(opt ‖ π)", true),
+            new Column(QuickstartMetrics.KL_OPTIMUM_REVERSE, "KL(π ‖ opt)", true),
+            new Column(QuickstartMetrics.KL_REF, "KL to π_0", true),
+            new Column(QuickstartMetrics.GOLD_WIN_RATE, "win rate vs π_0", true),
+            new Column(QuickstartMetrics.GOLD_REWARD, "gold reward", true),
+            new Column(QuickstartMetrics.RM_SCORE, "RM score", true),
             new Column(QuickstartMetrics.ENTROPY, "entropy", false),
             new Column(QuickstartMetrics.DISTINCT_2, "distinct-2", false));
+
+    /** What each measure means, shown above the table. */
+    static final String MEASURES = "KL(π* ‖ π) and KL(π ‖ π*): how far the policy is from the target π* ∝ π_0·exp(r/τ) that labelled"
+            + " the pairs, in both directions (0 is π* itself; the first punishes missing what π* samples, the second sampling what"
+            + " π* would not). opt: the distribution the method converges to in theory with unlimited data and optimisation (a"
+            + " dash where its source states none); KL(opt ‖ π) and KL(π ‖ opt) say whether it got there. KL to π_0: how far it drifted"
+            + " from the base. Win rate: the labeller's mean preference σ(γ[ln π*(a) − ln π*(b)]) for the policy's sample a over"
+            + " π_0's sample b (one half for π_0 itself); it rewards moving past π*, so a method can beat π*'s own win rate by"
+            + " over-optimising. Gold reward: the happiness judge r. RM score: the learned reward model.";
 
     private static final String MISSING = "—";
 
@@ -61,7 +74,7 @@ public final class QuickstartReport {
                     "Gold reward against KL to π_0, mean ± 1 SE over held-out prompts. Up and to the left is better: more reward for less drift."));
             ReportCharts.frontier(metrics, reportDir.resolve("frontier.png"));
             figures.add(new Figure("kl_target.png", "Distance to the known target",
-                    "Forward KL from the target policy π* ∝ π_0·exp(r/τ) to each policy, mean ± 1 SE."));
+                    "KL(π* ‖ π) and KL(π ‖ π*) between the target π* ∝ π_0·exp(r/τ) and each policy, mean ± 1 SE over held-out prompts."));
             ReportCharts.klTarget(metrics, reportDir.resolve("kl_target.png"));
             for (String curve : QuickstartMetrics.CURVES) {
                 if (!ReportCharts.hasCurve(metrics, curve)) continue;
@@ -81,12 +94,12 @@ public final class QuickstartReport {
 
     /** The results as a plain-text table for the console (ASCII, fixed-width columns). */
     public static String table(QuickstartMetrics metrics) {
-        List<String> headings = new ArrayList<>(List.of("method", "kind"));
+        List<String> headings = new ArrayList<>(List.of("method", "kind", "optimum"));
         for (Column c : COLUMNS) headings.add(c.metric());
         headings.add("seconds");
         List<List<String>> rows = new ArrayList<>();
         for (Method m : metrics.methods()) {
-            List<String> row = new ArrayList<>(List.of(m.name(), m.kind()));
+            List<String> row = new ArrayList<>(List.of(m.name(), m.kind(), m.optimum() == null ? MISSING : m.optimum()));
             for (Column c : COLUMNS) row.add(cell(m, c, " +- "));
             row.add(seconds(m.seconds()));
             rows.add(row);
@@ -108,7 +121,7 @@ public final class QuickstartReport {
     private static void appendRow(StringBuilder out, List<String> cells, int[] width) {
         for (int i = 0; i < cells.size(); i++) {
             String c = cells.get(i).replace("—", "-");
-            out.append(i == 0 ? "" : "  ").append(i < 2 ? pad(c, width[i], false) : pad(c, width[i], true));
+            out.append(i == 0 ? "" : "  ").append(i < 3 ? pad(c, width[i], false) : pad(c, width[i], true));
         }
         out.append('\n');
     }
@@ -170,6 +183,9 @@ public final class QuickstartReport {
         h.append("<h2>Task</h2>\n<table class=\"task\"><tbody>\n");
         taskRow(h, "model", escape(t.model()));
         taskRow(h, "budget", escape(t.budget()));
+        taskRow(h, "methods' settings", escape(t.preset()));
+        taskRow(h, "labeller's γ", number(t.gamma()));
+        taskRow(h, "target's τ", number(t.tau()));
         taskRow(h, "preference pairs", Integer.toString(t.pairs()));
         taskRow(h, "training prompts", Integer.toString(t.trainPrompts()));
         taskRow(h, "held-out prompts", Integer.toString(t.evalPrompts()));
@@ -177,18 +193,18 @@ public final class QuickstartReport {
         taskRow(h, "total time (s)", seconds(t.seconds()));
         h.append("</tbody></table>\n");
 
-        h.append("<h2>Results</h2>\n<p class=\"note\">Held-out means ± 1 standard error. Win rate: the labeller's mean preference ")
-                .append("σ(γ[ln π*(a) − ln π*(b)]) for the policy's sample a over π_0's sample b (one half for π_0 itself). RM score: the learned reward model. KL(π* ‖ π): ")
-                .append("forward KL to the known optimum.</p>\n");
-        h.append("<table class=\"results\"><thead><tr><th>method</th><th class=\"kind\">kind</th>");
+        h.append("<h2>Results</h2>\n<p class=\"note\">Held-out means ± 1 standard error. ").append(escape(MEASURES)).append("</p>\n");
+        h.append("<table class=\"results\"><thead><tr><th>method</th><th class=\"kind\">kind</th><th class=\"kind\">opt</th>");
         for (Column c : COLUMNS) h.append("<th title=\"").append(escape(c.metric())).append("\">").append(escape(c.heading())).append("</th>");
         h.append("<th>train s</th></tr></thead>\n<tbody>\n");
         for (Method m : metrics.methods()) {
-            h.append("<tr><td>").append(escape(m.name())).append("</td><td class=\"kind\">").append(escape(m.kind())).append("</td>");
+            h.append("<tr><td>").append(escape(m.name())).append("</td><td class=\"kind\">").append(escape(m.kind())).append("</td>")
+                    .append("<td class=\"kind\">").append(m.optimum() == null ? MISSING : escape(m.optimum())).append("</td>");
             for (Column c : COLUMNS) h.append("<td>").append(cell(m, c, " ± ")).append("</td>");
             h.append("<td>").append(seconds(m.seconds())).append("</td></tr>\n");
         }
         h.append("</tbody></table>\n");
+        rewardModel(h, metrics);
 
         h.append("<h2>Figures</h2>\n");
         boolean inCurves = false;
@@ -224,6 +240,22 @@ public final class QuickstartReport {
                 </html>
                 """);
         return h.toString();
+    }
+
+    /** How far the reward model is from the optimum the online methods' predicted optima assume. */
+    private static void rewardModel(StringBuilder h, QuickstartMetrics metrics) {
+        var fit = metrics.rewardModel();
+        if (fit == null) return;
+        h.append("<h3>The reward model against γ ln π*</h3>\n<p class=\"note\">The predicted optima of PD, RKL and RLHF assume the")
+                .append(" reward model reached its Bradley–Terry optimum R̂ = γ ln π* + c(x) = γ ln π_0 + (γ/τ) r + c(x). On π_0's held-out")
+                .append(" samples, each prompt's mean removed:</p>\n<table class=\"task\"><tbody>\n");
+        taskRow(h, "correlation with γ ln π* (1 at the optimum)", number(fit.correlation()));
+        taskRow(h, "slope on γ ln π* (1 at the optimum)", number(fit.slope()));
+        taskRow(h, "rms of R̂ − γ ln π*", number(fit.rmsResidual()));
+        taskRow(h, "rms of γ ln π*", number(fit.targetSpread()));
+        taskRow(h, "correlation with ln π_0 (fluency)", number(fit.fluencyCorrelation()));
+        taskRow(h, "correlation with r (happiness)", number(fit.rewardCorrelation()));
+        h.append("</tbody></table>\n");
     }
 
     private static void taskRow(StringBuilder h, String name, String value) {

@@ -87,27 +87,32 @@ final class ReportCharts {
     /** {@code kl/target_forward} per method as bars with ± 1 SE error bars. */
     static void klTarget(QuickstartMetrics metrics, Path png) {
         CategoryChart chart = new CategoryChartBuilder().width(900).height(500)
-                .title("Forward KL to the known target pi* (mean ± 1 SE; lower is closer)")
-                .xAxisTitle("method").yAxisTitle("kl/target_forward (nats)").build();
+                .title("KL between each policy and the known target pi* (mean ± 1 SE; lower is closer)")
+                .xAxisTitle("method").yAxisTitle("nats").build();
         style(chart.getStyler());
-        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setErrorBarsColor(Color.BLACK);
-        chart.getStyler().setSeriesColors(new Color[] {PALETTE[0]});
+        chart.getStyler().setSeriesColors(new Color[] {PALETTE[0], PALETTE[1]});
         List<String> names = new ArrayList<>();
-        List<Double> means = new ArrayList<>(), errors = new ArrayList<>();
+        List<Double> forward = new ArrayList<>(), forwardSe = new ArrayList<>(), reverse = new ArrayList<>(), reverseSe = new ArrayList<>();
         for (Method m : metrics.methods()) {
-            Optional<Stat> kl = finite(m, QuickstartMetrics.KL_TARGET_FORWARD);
-            if (kl.isEmpty()) continue;
+            Optional<Stat> f = finite(m, QuickstartMetrics.KL_TARGET_FORWARD), r = finite(m, QuickstartMetrics.KL_TARGET_REVERSE);
+            if (f.isEmpty() || r.isEmpty()) continue;
             names.add(m.name());
-            means.add(kl.get().mean());
-            errors.add(orZero(kl.get().se()));
+            forward.add(f.get().mean());
+            forwardSe.add(orZero(f.get().se()));
+            reverse.add(r.get().mean());
+            reverseSe.add(orZero(r.get().se()));
         }
         if (names.isEmpty()) {
-            names.add("(no method has kl/target_forward)");
-            means.add(0.0);
-            errors.add(0.0);
+            names.add("(no method has both target KLs)");
+            forward.add(0.0);
+            forwardSe.add(0.0);
+            reverse.add(0.0);
+            reverseSe.add(0.0);
         }
-        chart.addSeries(QuickstartMetrics.KL_TARGET_FORWARD, names, means, errors);
+        chart.addSeries("KL(pi* || pi) " + QuickstartMetrics.KL_TARGET_FORWARD, names, forward, forwardSe);
+        chart.addSeries("KL(pi || pi*) " + QuickstartMetrics.KL_TARGET_REVERSE, names, reverse, reverseSe);
         Plots.save(chart, png);
     }
 

@@ -115,7 +115,7 @@ public final class OnlineTrainer {
     }
 
     /** β and γ of RLHF (γ = 0; a γ is an error) and RKL, defaults those of {@link ShapedReward}. */
-    static ShapedReward shaping(OnlineConfig c) {
+    public static ShapedReward shaping(OnlineConfig c) {
         ShapedReward defaults = new ShapedReward();
         Objectives.checkHyperParameters(c.objective, c);
         if (c.objective.equals("rlhf") && c.gamma != null)

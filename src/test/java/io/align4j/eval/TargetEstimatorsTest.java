@@ -34,46 +34,77 @@ class TargetEstimatorsTest {
     }
 
     @Test
-    void reverseAndForwardKlMatchExactValues() {
+    void pooledEstimatesMatchExactKlsAndNormalisers() {
+        Tilt target = Tilt.target(TAU), sharp = new Tilt("optimum", 3, 2 / TAU, "π_0·π*²");
         int[][] fromRef = draw(refLogp), fromPolicy = draw(policyLogp);
-        double[][] rRef = gather(reward, fromRef), lpRef = gather(refLogp, fromRef), lpPolOnRef = gather(policyLogp, fromRef);
-        double[][] lpPol = gather(policyLogp, fromPolicy), lpRefOnPol = gather(refLogp, fromPolicy), rPol = gather(reward, fromPolicy);
-        double[] logZHat = TargetEstimators.logPartition(rRef, TAU);
-        double[][] w = TargetEstimators.targetWeights(rRef, TAU);
-
-        double exactReverse = 0, exactForward = 0, exactRef = 0;
-        for (int p = 0; p < PROMPTS; p++) {
-            exactReverse += kl(policyLogp[p], targetLogp[p]) / PROMPTS;
-            exactForward += kl(targetLogp[p], policyLogp[p]) / PROMPTS;
-            exactRef += kl(policyLogp[p], refLogp[p]) / PROMPTS;
-            assertEquals(logZ[p], logZHat[p], 0.02, "ln Z of prompt " + p);
+        PooledSamples pooled = PooledSamples.pool(gather(refLogp, fromRef), gather(policyLogp, fromRef), gather(reward, fromRef),
+                gather(refLogp, fromPolicy), gather(policyLogp, fromPolicy), gather(reward, fromPolicy));
+        for (Tilt tilt : List.of(target, sharp)) {
+            double[][] exact = tiltLogp(tilt);
+            double exactReverse = 0, exactForward = 0;
+            PooledSamples.Distances d = pooled.distances(tilt);
+            for (int p = 0; p < PROMPTS; p++) {
+                exactReverse += kl(policyLogp[p], exact[p]) / PROMPTS;
+                exactForward += kl(exact[p], policyLogp[p]) / PROMPTS;
+                assertEquals(logZ(tilt, p), d.logZ()[p], 0.02, tilt.name() + ": ln Z of prompt " + p);
+            }
+            assertEquals(exactReverse, d.reverseKl().mean(), 0.03, tilt.name() + " reverse");
+            assertEquals(exactForward, d.forwardKl().mean(), 0.03, tilt.name() + " forward");
+            assertTrue(d.ess().mean() > 0.1 * SAMPLES && d.ess().mean() <= 2 * SAMPLES, tilt.name() + " ess " + d.ess());
         }
-        assertEquals(exactRef, TargetEstimators.klToReference(lpPol, lpRefOnPol).mean(), 0.02);
-        assertEquals(exactReverse, TargetEstimators.reverseKl(lpPol, lpRefOnPol, rPol, TAU, logZHat).mean(), 0.03);
-        assertEquals(exactForward, TargetEstimators.forwardKl(lpRef, rRef, lpPolOnRef, w, TAU, logZHat).mean(), 0.03);
-        for (double ess : TargetEstimators.effectiveSampleSize(w)) assertTrue(ess > 0.1 * SAMPLES && ess <= SAMPLES);
+        int[][] a = draw(policyLogp), b = draw(refLogp);
+        assertEquals(meanKl(policyLogp, refLogp), TargetEstimators.klToReference(gather(policyLogp, a), gather(refLogp, a)).mean(), 0.02);
+        assertEquals(0, TargetEstimators.klToReference(gather(refLogp, b), gather(refLogp, b)).mean(), 0);
+    }
+
+    /**
+     * A policy at a sharp tilt of π_0: π_0's samples alone hardly see it (small effective sample
+     * size), pooled with the policy's own they estimate both distances (zero) precisely.
+     */
+    @Test
+    void poolingThePolicysSamplesRescuesATiltFarFromPi0() {
+        Tilt sharp = new Tilt("optimum", 6, 4 / TAU, "π_0·π*^5");
+        double[][] sharpLogp = tiltLogp(sharp);
+        int samples = 64;
+        int[][] fromRef = draw(refLogp, samples), fromPolicy = draw(sharpLogp, samples);
+        double[][] none = new double[PROMPTS][0];
+        PooledSamples refOnly = PooledSamples.pool(gather(refLogp, fromRef), gather(sharpLogp, fromRef), gather(reward, fromRef), none, none, none);
+        PooledSamples both = PooledSamples.pool(gather(refLogp, fromRef), gather(sharpLogp, fromRef), gather(reward, fromRef),
+                gather(refLogp, fromPolicy), gather(sharpLogp, fromPolicy), gather(reward, fromPolicy));
+        PooledSamples.Distances alone = refOnly.distances(sharp), pooled = both.distances(sharp);
+        assertTrue(Double.isNaN(alone.reverseKl().mean()), "no samples of the policy, no reverse KL");
+        assertTrue(pooled.ess().mean() > 3 * alone.ess().mean(), "ess pooled " + pooled.ess() + " vs π_0 alone " + alone.ess());
+        // both are ln Z − ln Ẑ here (π̂ is the tilt); 128 samples put ln Ẑ within a few hundredths
+        assertEquals(0, pooled.forwardKl().mean(), 0.1);
+        assertEquals(0, pooled.reverseKl().mean(), 0.1);
+        assertTrue(pooled.forwardKl().stderr() < 0.5 * alone.forwardKl().stderr(),
+                "forward KL pooled " + pooled.forwardKl() + " vs π_0 alone " + alone.forwardKl());
     }
 
     @Test
     void referencePolicyGivesTheClosedForms() {
-        int[][] fromRef = draw(refLogp);
-        double[][] r = gather(reward, fromRef), lp = gather(refLogp, fromRef);
-        double[] logZHat = TargetEstimators.logPartition(r, TAU);
-        double[][] w = TargetEstimators.targetWeights(r, TAU);
-        assertEquals(0.0, TargetEstimators.klToReference(lp, lp).mean(), 0);
-        // reverse: ln Z − E_π0[r]/τ ; forward: E_π*[r]/τ − ln Z, on the same samples exactly
+        int[][] fromRef = draw(refLogp), own = draw(refLogp);
+        double[][] r = gather(reward, fromRef), lp = gather(refLogp, fromRef), rOwn = gather(reward, own), lpOwn = gather(refLogp, own);
+        PooledSamples.Distances d = PooledSamples.pool(lp, lp, r, lpOwn, lpOwn, rOwn).distances(Tilt.target(TAU));
+        // π̂ = π_0: the mixture is π_0, w ∝ e^{r/τ} over all pooled samples, and
+        // reverse = ln Ẑ − E_π0[r]/τ on π̂'s samples, forward = Σ w r/τ − ln Ẑ
         double reverse = 0, forward = 0;
         for (int p = 0; p < PROMPTS; p++) {
-            double meanR = 0, targetR = 0;
-            for (int j = 0; j < SAMPLES; j++) {
-                meanR += r[p][j] / SAMPLES;
-                targetR += w[p][j] * r[p][j];
-            }
-            reverse += (logZHat[p] - meanR / TAU) / PROMPTS;
-            forward += (targetR / TAU - logZHat[p]) / PROMPTS;
+            double[] pooledR = new double[2 * SAMPLES];
+            System.arraycopy(r[p], 0, pooledR, 0, SAMPLES);
+            System.arraycopy(rOwn[p], 0, pooledR, SAMPLES, SAMPLES);
+            double meanOwnR = 0, targetR = 0, lse = 0;
+            for (double x : rOwn[p]) meanOwnR += x / SAMPLES;
+            double[] scaled = new double[pooledR.length];
+            for (int j = 0; j < scaled.length; j++) scaled[j] = pooledR[j] / TAU;
+            lse = TargetEstimators.logMeanExp(scaled);
+            assertEquals(lse, d.logZ()[p], 1e-9);
+            for (int j = 0; j < pooledR.length; j++) targetR += d.weights()[p][j] * pooledR[j];
+            reverse += (lse - meanOwnR / TAU) / PROMPTS;
+            forward += (targetR / TAU - lse) / PROMPTS;
         }
-        assertEquals(reverse, TargetEstimators.reverseKl(lp, lp, r, TAU, logZHat).mean(), 1e-9);
-        assertEquals(forward, TargetEstimators.forwardKl(lp, r, lp, w, TAU, logZHat).mean(), 1e-9);
+        assertEquals(reverse, d.reverseKl().mean(), 1e-9);
+        assertEquals(forward, d.forwardKl().mean(), 1e-9);
     }
 
     @Test
@@ -109,9 +140,13 @@ class TargetEstimatorsTest {
     }
 
     private int[][] draw(double[][] logp) {
-        int[][] out = new int[PROMPTS][SAMPLES];
+        return draw(logp, SAMPLES);
+    }
+
+    private int[][] draw(double[][] logp, int samples) {
+        int[][] out = new int[PROMPTS][samples];
         for (int p = 0; p < PROMPTS; p++)
-            for (int s = 0; s < SAMPLES; s++) {
+            for (int s = 0; s < samples; s++) {
                 double u = rng.nextDouble(), c = 0;
                 int a = 0;
                 while (a < RESPONSES - 1 && (c += Math.exp(logp[p][a])) < u) a++;
@@ -127,6 +162,27 @@ class TargetEstimatorsTest {
             for (int s = 0; s < idx[p].length; s++) out[p][s] = table[p][idx[p][s]];
         }
         return out;
+    }
+
+    /** ln Z(x) of a tilt, by enumeration. */
+    private double logZ(Tilt tilt, int p) {
+        double[] u = new double[RESPONSES];
+        for (int a = 0; a < RESPONSES; a++) u[a] = tilt.logUnnormalised(refLogp[p][a], reward[p][a]);
+        return logSumExp(u);
+    }
+
+    /** ln of a tilt's normalised probabilities, by enumeration. */
+    private double[][] tiltLogp(Tilt tilt) {
+        double[][] out = new double[PROMPTS][RESPONSES];
+        for (int p = 0; p < PROMPTS; p++)
+            for (int a = 0; a < RESPONSES; a++) out[p][a] = tilt.logUnnormalised(refLogp[p][a], reward[p][a]) - logZ(tilt, p);
+        return out;
+    }
+
+    private static double meanKl(double[][] logp, double[][] logq) {
+        double s = 0;
+        for (int p = 0; p < logp.length; p++) s += kl(logp[p], logq[p]) / logp.length;
+        return s;
     }
 
     private static double kl(double[] logp, double[] logq) {

@@ -108,13 +108,18 @@ class TinyStoriesHappyTest {
         assertTrue(win.covers(0.5, 2), "win rate " + win);
         TaskEvaluation.Details d = r.details();
         double tau = SETTINGS.tau(), reverse = 0, forward = 0;
-        int prompts = d.logZ().length;
+        double[] logZ = d.toTarget().logZ();
+        int prompts = logZ.length;
         for (int p = 0; p < prompts; p++) {
+            // π̂ = π_0: the pooled samples all come from π_0, so ln Ẑ is their log-mean of e^{r/τ}
+            double[] pooledRewards = d.pooled().rewards()[p], scaled = new double[pooledRewards.length];
+            for (int j = 0; j < scaled.length; j++) scaled[j] = pooledRewards[j] / tau;
+            assertEquals(TargetEstimators.logMeanExp(scaled), logZ[p], 1e-9);
             double meanReward = 0, targetReward = 0;
             for (double x : d.sampleRewards()[p]) meanReward += x / d.sampleRewards()[p].length;
-            for (int j = 0; j < d.poolRewards()[p].length; j++) targetReward += d.poolWeights()[p][j] * d.poolRewards()[p][j];
-            reverse += (d.logZ()[p] - meanReward / tau) / prompts;
-            forward += (targetReward / tau - d.logZ()[p]) / prompts;
+            for (int j = 0; j < pooledRewards.length; j++) targetReward += d.toTarget().weights()[p][j] * pooledRewards[j];
+            reverse += (logZ[p] - meanReward / tau) / prompts;
+            forward += (targetReward / tau - logZ[p]) / prompts;
         }
         assertEquals(reverse, r.metrics().get("kl/target_reverse").mean(), 1e-9);
         assertEquals(forward, r.metrics().get("kl/target_forward").mean(), 1e-9);

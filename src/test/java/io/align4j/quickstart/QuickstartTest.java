@@ -32,7 +32,7 @@ class QuickstartTest {
         assertEquals(0, pi0.metric(QuickstartMetrics.KL_REF).orElseThrow().mean(), 1e-9, "π_0 against itself");
         for (QuickstartMetrics.Method method : m.methods()) {
             for (String metric : List.of(QuickstartMetrics.GOLD_WIN_RATE, QuickstartMetrics.RM_SCORE, QuickstartMetrics.KL_REF,
-                    QuickstartMetrics.KL_TARGET_FORWARD, QuickstartMetrics.DISTINCT_2)) {
+                    QuickstartMetrics.KL_TARGET_FORWARD, QuickstartMetrics.KL_TARGET_REVERSE, QuickstartMetrics.DISTINCT_2)) {
                 double v = method.metric(metric).orElseThrow(() -> new AssertionError(method.name() + " lacks " + metric)).mean();
                 assertTrue(Double.isFinite(v), method.name() + " " + metric + " = " + v);
             }
@@ -42,6 +42,20 @@ class QuickstartTest {
                         method.curves().get(QuickstartMetrics.STEP).size(), method.name() + " logs every step");
         }
         assertTrue(first[1].contains("rkl") && first[1].contains("report: "), first[1]);
+        // the default is the theory preset: each method's predicted optimum, and the distances to it
+        assertEquals("theory", m.task().preset());
+        java.util.Map<String, String> optima = new java.util.LinkedHashMap<>();
+        for (QuickstartMetrics.Method method : m.methods()) optima.put(method.name(), method.optimum());
+        java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+        for (String name : List.of("pi0", "target", "dpo", "pmle", "mio", "pd", "rebel", "rlhf", "rkl")) expected.put(name, null);
+        expected.putAll(java.util.Map.of("dpo", "π_0·π*", "pmle", "π*", "pd", "π*", "rlhf", "π_0·π*", "rkl", "π*"));
+        assertEquals(expected, optima);
+        for (QuickstartMetrics.Method method : m.methods()) {
+            if (method.optimum() == null) continue;
+            for (String metric : List.of(QuickstartMetrics.KL_OPTIMUM_FORWARD, QuickstartMetrics.KL_OPTIMUM_REVERSE))
+                assertTrue(Double.isFinite(method.metric(metric).orElseThrow().mean()), method.name() + " " + metric);
+        }
+        assertTrue(m.rewardModel() != null && Double.isFinite(m.rewardModel().correlation()), "the reward model's fit to γ ln π*");
 
         // running again resumes: the task and every finished run are reused, and the numbers are the same
         String[] again = run("quickstart", "--budget", "tiny", "--model", model.toString(), "--out", out.toString());

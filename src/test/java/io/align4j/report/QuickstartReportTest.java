@@ -10,6 +10,7 @@ import io.align4j.report.QuickstartMetrics.Method;
 import io.align4j.report.QuickstartMetrics.Samples;
 import io.align4j.report.QuickstartMetrics.Stat;
 import io.align4j.report.QuickstartMetrics.Task;
+import io.align4j.eval.RewardModelFit;
 import io.align4j.util.UserError;
 import java.awt.image.BufferedImage;
 import java.io.File;
@@ -92,9 +93,15 @@ class QuickstartReportTest {
                     " little dog. " + spec[0] + " was <b>happy</b> & smiled.",
                     " red ball under the tree.",
                     " box; \"it's mine\", said " + spec[0] + "."));
-            methods.add(new Method(spec[0], spec[1], base ? 0 : 10 + 50 * rng.nextDouble(), eval, curves, samples));
+            String optimum = spec[0].equals("dpo") ? "π_0·π*" : spec[0].equals("pmle") ? "π*" : null;
+            if (optimum != null) {
+                eval.put(QuickstartMetrics.KL_OPTIMUM_FORWARD, new Stat(0.1 + rng.nextDouble(), 0.01 + 0.1 * rng.nextDouble()));
+                eval.put(QuickstartMetrics.KL_OPTIMUM_REVERSE, new Stat(0.1 + rng.nextDouble(), 0.01 + 0.1 * rng.nextDouble()));
+            }
+            methods.add(new Method(spec[0], spec[1], base ? 0 : 10 + 50 * rng.nextDouble(), optimum, eval, curves, samples));
         }
-        return new QuickstartMetrics(new Task(2000, 512, 64, 4, "tiny", 123.456, "stories260K"), methods);
+        return new QuickstartMetrics(new Task(2000, 512, 64, 4, "tiny", 123.456, "stories260K", "theory", 0.1, 0.1), methods,
+                new RewardModelFit(0.61, 0.52, 1.234, 1.567, 0.33, 0.71));
     }
 
     private static String f3(double x) {
@@ -126,7 +133,7 @@ class QuickstartReportTest {
         Method dpo = methods.get(2);
         Map<String, List<Double>> curves = new LinkedHashMap<>(dpo.curves());
         curves.put("loss", curves.get("loss").subList(0, 39));
-        methods.set(2, new Method(dpo.name(), dpo.kind(), dpo.seconds(), dpo.eval(), curves, dpo.samples()));
+        methods.set(2, new Method(dpo.name(), dpo.kind(), dpo.seconds(), dpo.optimum(), dpo.eval(), curves, dpo.samples()));
         new QuickstartMetrics(m.task(), methods).write(json);
         UserError curve = assertThrows(UserError.class, () -> QuickstartMetrics.read(json));
         assertEquals(json + ": methods[2] (dpo).curves.loss has 39 values but step has 40", curve.getMessage());
@@ -186,6 +193,11 @@ class QuickstartReportTest {
             fromJson.add(String.format(Locale.ROOT, "%.1f", method.seconds()));
         }
         fromJson.add(String.format(Locale.ROOT, "%.1f", m.task().seconds()));
+        fromJson.add(f3(m.task().gamma()));
+        fromJson.add(f3(m.task().tau()));
+        RewardModelFit fit = m.rewardModel();
+        for (double x : new double[] {fit.correlation(), fit.slope(), fit.rmsResidual(), fit.targetSpread(), fit.fluencyCorrelation(),
+                fit.rewardCorrelation()}) fromJson.add(f3(x));
         String visible = html.replaceAll("(?s)<(script|style)>.*?</(script|style)>", "").replaceAll("<[^>]*>", " ");
         Matcher decimal = Pattern.compile("-?\\d+\\.\\d+").matcher(visible);
         int numbers = 0;
@@ -193,9 +205,11 @@ class QuickstartReportTest {
             assertTrue(fromJson.contains(decimal.group()), decimal.group() + " on the page is not a value of metrics.json");
             numbers++;
         }
-        int perMethod = 5 * 2 + 2 + 1;
-        assertEquals(m.methods().size() * perMethod - 1 + 1, numbers,
-                "per method 5 means with their SEs, 2 bare means and its seconds, less π_0's NaN win-rate SE, plus the task's seconds");
+        int perMethod = 6 * 2 + 2 + 1, withOptimum = (int) m.methods().stream().filter(x -> x.optimum() != null).count();
+        assertEquals(m.methods().size() * perMethod + withOptimum * 2 * 2 - 1 + 1 + 2 + 6, numbers,
+                "per method 6 means with their SEs, 2 bare means and its seconds, 2 more means with SEs for a method with an optimum,"
+                        + " less π_0's NaN win-rate SE, plus the task's seconds, γ and τ, and the reward model's 6 figures");
+        assertTrue(html.contains("<td class=\"kind\">π_0·π*</td>"), "DPO's predicted optimum is shown");
         for (String integer : List.of("2000", "512", "64", "4")) assertTrue(visible.contains(" " + integer + " "), integer);
     }
 
