@@ -4,20 +4,27 @@ import ai.djl.ndarray.NDManager;
 import io.align4j.lab.BaseSupportExperiment;
 import io.align4j.lab.ChosenRewardExperiment;
 import io.align4j.lab.ConvergenceExperiment;
+import io.align4j.lab.LmConvergence;
 import io.align4j.lab.TiltedOptimumExperiment;
+import io.align4j.util.DataPaths;
 import io.align4j.util.UserError;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code align4j lab ...}: the exact experiments on tabular policies; each writes a CSV, a PNG and a summary. */
+/**
+ * {@code align4j lab ...}: the exact experiments on tabular policies, and the convergence study on a
+ * language model whose target is known; each writes a CSV, a PNG and a summary.
+ */
 @Command(name = "lab", mixinStandardHelpOptions = true,
-        description = "Exact experiments on tabular policies: each writes <out>/<name>.csv and .png and prints a summary.",
+        description = {"Exact experiments on tabular policies, and lm-convergence on stories260K with a known target:",
+                "each writes <out>/<name>.csv and .png and prints a summary."},
         subcommands = {LabCommand.Convergence.class, LabCommand.TiltedOptimum.class,
-                LabCommand.ChosenReward.class, LabCommand.BaseSupport.class})
+                LabCommand.ChosenReward.class, LabCommand.BaseSupport.class, LabCommand.LmConvergenceCommand.class})
 public final class LabCommand {
 
     /** Options every experiment takes. */
@@ -116,6 +123,39 @@ public final class LabCommand {
                 r.plot(common.file("base-support.png"));
                 System.out.print(r.summary());
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "lm-convergence", mixinStandardHelpOptions = true,
+            description = {"On tinystories-happy (stories260K, known target pi*): train each method at its theory settings on nested",
+                    "n = 1k, 4k, 16k pairs, and measure KL to pi* and to the method's predicted optimum, both ways, against n.",
+                    "Writes <out>/lm-convergence.csv, .png and .txt; running it again continues an interrupted sweep."})
+    static final class LmConvergenceCommand implements Callable<Integer> {
+        @Option(names = "--out", defaultValue = "out/lm-convergence", description = "Working and output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--quick", description = "The small size the tests run (seconds; the numbers mean nothing).")
+        boolean quick;
+
+        @Option(names = "--model", description = "stories260K.bin with tok512.bin beside it (default: the shared data folder's).")
+        Path model;
+
+        @Option(names = "--pairs", split = ",", description = "The n of each round, ascending (default: 1000,4000,16000).")
+        List<Integer> pairs;
+
+        @Option(names = "--methods", split = ",", description = "Methods to train (default: dpo,pmle,mio,pd,rlhf,rkl; rebel may be added).")
+        List<String> methods;
+
+        @Override public Integer call() throws Exception {
+            LmConvergence.Config c = quick ? LmConvergence.Config.quick() : LmConvergence.Config.defaults();
+            if (pairs != null) c = c.withPairCounts(pairs);
+            if (methods != null) c = c.withMethods(methods);
+            Path bin = model != null ? model : DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
+            if (Files.isDirectory(bin)) bin = bin.resolve("stories260K.bin");
+            if (!Files.isRegularFile(bin)) throw new UserError("no model at " + bin + " (give --model stories260K.bin)");
+            LmConvergence.Result r = LmConvergence.run(bin, out, c, msg -> System.err.println("align4j lab lm-convergence: " + msg));
+            System.out.print(r.summary());
             return 0;
         }
     }

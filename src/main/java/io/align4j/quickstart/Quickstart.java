@@ -139,7 +139,7 @@ public final class Quickstart {
     }
 
     /** How close the reward model is to γ ln π* + c(x), the optimum the predicted optima assume, on π_0's held-out pool. */
-    static RewardModelFit rewardModelFit(RewardModel rm, ModelPolicy reference, HappyTask happy, TextTokenizer tok) {
+    public static RewardModelFit rewardModelFit(RewardModel rm, ModelPolicy reference, HappyTask happy, TextTokenizer tok) {
         List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
         for (int p = 0; p < happy.evalPrompts().size(); p++) {
             int[] prompt = tok.encode(happy.evalPrompts().get(p), true, false);
@@ -159,7 +159,7 @@ public final class Quickstart {
     }
 
     /** Builds the task once; an existing complete task folder (its {@code task.json} written last) is reused. */
-    static TaskBuilder.Summary buildTask(Path model, Path taskDir, Budget budget, Consumer<String> log) throws IOException {
+    public static TaskBuilder.Summary buildTask(Path model, Path taskDir, Budget budget, Consumer<String> log) throws IOException {
         TaskSettings settings = TaskSettings.defaults().withPrompts(budget.trainPrompts(), budget.evalPrompts())
                 .withResponseTokens(budget.responseTokens()).withReferenceSamples(budget.referenceSamples());
         if (Files.exists(taskDir.resolve(TaskBuilder.TASK_FILE))) {
@@ -190,7 +190,7 @@ public final class Quickstart {
         return c;
     }
 
-    static RewardModelConfig rewardConfig(Path model, Path pairs, Path output, Budget budget) {
+    public static RewardModelConfig rewardConfig(Path model, Path pairs, Path output, Budget budget) {
         RewardModelConfig c = common(new RewardModelConfig(), model, output, budget);
         c.objective = RewardTrainer.OBJECTIVE;
         c.data = pairs.toString();
@@ -202,7 +202,7 @@ public final class Quickstart {
         return c;
     }
 
-    static OfflineConfig offlineConfig(String method, Path model, Path pairs, Path output, Budget budget, Preset preset) {
+    public static OfflineConfig offlineConfig(String method, Path model, Path pairs, Path output, Budget budget, Preset preset) {
         OfflineConfig c = common(new OfflineConfig(), model, output, budget);
         c.objective = method;
         c.data = pairs.toString();
@@ -215,7 +215,7 @@ public final class Quickstart {
         return c;
     }
 
-    static OnlineConfig onlineConfig(String method, Path model, Path taskDir, Path rewardModel, Path output, Budget budget, Preset preset) {
+    public static OnlineConfig onlineConfig(String method, Path model, Path taskDir, Path rewardModel, Path output, Budget budget, Preset preset) {
         OnlineConfig c = common(new OnlineConfig(), model, output, budget);
         c.objective = method;
         c.prompts = taskDir.resolve(TaskBuilder.TRAIN_PROMPTS).toString();
@@ -304,7 +304,7 @@ public final class Quickstart {
      * The training curves the report draws, from a run's metrics file: one value per logged
      * training step (held-out rows left out), NaN where a row lacks the metric.
      */
-    static Map<String, List<Double>> curves(Path metricsFile) throws IOException {
+    public static Map<String, List<Double>> curves(Path metricsFile) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Map<String, Object> row : MetricsLog.read(metricsFile))
             if (row.keySet().stream().noneMatch(key -> key.startsWith("eval/"))) rows.add(row);
