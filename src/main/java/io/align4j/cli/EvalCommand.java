@@ -16,6 +16,8 @@ import io.align4j.eval.ModelPolicy;
 import io.align4j.eval.Policy;
 import io.align4j.eval.TargetPolicy;
 import io.align4j.eval.TaskEvaluation;
+import io.align4j.eval.Tilt;
+import io.align4j.quickstart.PredictedOptimum;
 import io.align4j.model.io.ModelLoader;
 import io.align4j.task.HappyTask;
 import io.align4j.tokenizer.TextTokenizer;
@@ -71,6 +73,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "eval.json", description = "JSON output (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--optimum", defaultValue = "auto",
+            description = {"--task: also the distances to a predicted optimum pi_0^c * pi*^d: 'auto' reads each model's run",
+                    "(config.yaml in its folder or above) and uses its method's optimum, if any; 'none'; or c,d for every model",
+                    "(default: ${DEFAULT-VALUE})."})
+    String optimum;
+
     @Option(names = "--pass-at-k", split = ",", description = "pass@k for these k (e.g. 1,4,16,64,256), unbiased estimator of Chen et al. 2021")
     List<Integer> passAtK;
 
@@ -113,12 +121,13 @@ final class EvalCommand implements Callable<Integer> {
                 if (m.equals(TARGET)) {
                     if (loadedTask == null) throw new UserError("--model target needs --task");
                     TargetPolicy target = new TargetPolicy(refPolicy, loadedTask.target(tok), loadedTask.settings().referenceSamples(), seed + 1);
-                    report.add(evaluate(target, refPolicy, loadedTask, tok));
+                    report.add(evaluate(target, refPolicy, loadedTask, tok, null));
                     continue;
                 }
                 try (NDManager sub = manager.newSubManager();
                      ModelLoader.LoadedModel lm = ModelLoader.load(Path.of(m), tokenizer, sub)) {
-                    report.add(evaluate(new ModelPolicy(m, lm.model(), suppress, tok.padId(), batch), refPolicy, loadedTask, tok));
+                    Tilt tilt = loadedTask == null ? null : optimumOf(Path.of(m), loadedTask);
+                    report.add(evaluate(new ModelPolicy(m, lm.model(), suppress, tok.padId(), batch), refPolicy, loadedTask, tok, tilt));
                 }
             }
         }
@@ -180,16 +189,30 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private EvalReport.Row evaluate(Policy policy, ModelPolicy reference, HappyTask loadedTask, TextTokenizer tok) {
+    /** The optimum {@code --optimum} names for {@code model}, or null. */
+    private Tilt optimumOf(Path model, HappyTask loadedTask) {
+        double gamma = loadedTask.settings().gamma(), tau = loadedTask.settings().tau();
+        if (optimum.equalsIgnoreCase("none")) return null;
+        if (optimum.equalsIgnoreCase("auto")) return PredictedOptimum.ofRun(model, gamma, tau).orElse(null);
+        String[] cd = optimum.split(",");
+        try {
+            if (cd.length == 2) return PredictedOptimum.of(Double.parseDouble(cd[0].trim()), Double.parseDouble(cd[1].trim()), tau);
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new UserError("--optimum must be auto, none or c,d (two numbers: pi_0^c * pi*^d), was '" + optimum + "'");
+    }
+
+    private EvalReport.Row evaluate(Policy policy, ModelPolicy reference, HappyTask loadedTask, TextTokenizer tok, Tilt tilt) {
         Map<String, Estimate> metrics = new LinkedHashMap<>();
         List<String> warnings = new ArrayList<>();
         if (loadedTask != null) {
             TaskEvaluation.Result r = TaskEvaluation.evaluate(policy, reference, loadedTask, tok,
-                    new TaskEvaluation.Settings(k, seed, essWarning));
+                    new TaskEvaluation.Settings(k, seed, essWarning), tilt);
             metrics.putAll(r.metrics());
             warnings.addAll(r.warnings());
         }
         if (data != null && !(policy instanceof TargetPolicy)) metrics.putAll(ImplicitRewards.evaluate(policy, reference, data, tok, beta, TokenLimits.NONE));
-        return new EvalReport.Row(policy.name(), metrics, warnings);
+        return new EvalReport.Row(policy.name(), tilt == null ? null : tilt.formula(), metrics, warnings);
     }
 }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 /** {@code align4j quickstart}: every method on the known-target task, evaluated side by side, with a report. */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
         description = {"Build the tinystories-happy task, train a reward model, align stories260K with DPO, PMLE, MIO, PD,",
-                "REBEL, RLHF and RKL under equal budgets, evaluate pi_0 and each policy on the same held-out prompts,",
+                "REBEL, RLHF and RKL under equal budgets, evaluate pi_0 and each policy on the same held-out prompts (first",
+                "the KL to the known target pi* and to each method's predicted optimum, both ways, then win rate and the rest),",
                 "and write OUT/report/index.html with OUT/report/metrics.json. Running it again continues an interrupted run.",
                 "The model comes from --model, else ALIGN4J_MODEL_PATH, else the shared data folder, else the user cache,",
                 "else a download from the Hugging Face hub (karpathy/tinyllamas)."})

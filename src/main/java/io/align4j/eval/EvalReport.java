@@ -14,8 +14,16 @@ import java.util.Set;
 
 /** The evaluation of one or more policies: a JSON file of every metric with its standard error, and a table. */
 public final class EvalReport {
-    /** One policy's metrics and warnings. */
-    public record Row(String policy, Map<String, Estimate> metrics, List<String> warnings) {}
+    /**
+     * One policy's metrics and warnings.
+     *
+     * @param optimum the predicted optimum its {@code kl/optimum_*} metrics measure the distance to, or null
+     */
+    public record Row(String policy, String optimum, Map<String, Estimate> metrics, List<String> warnings) {
+        public Row(String policy, Map<String, Estimate> metrics, List<String> warnings) {
+            this(policy, null, metrics, warnings);
+        }
+    }
 
     private final List<Row> rows = new ArrayList<>();
 
@@ -23,7 +31,7 @@ public final class EvalReport {
 
     public List<Row> rows() { return List.copyOf(rows); }
 
-    /** {@code {"models": [{"model": M, "metrics": {name: {"mean", "stderr"}}, "warnings": [...]}]}}. */
+    /** {@code {"models": [{"model": M, "optimum": F (when given), "metrics": {name: {"mean", "stderr"}}, "warnings": [...]}]}}. */
     public void writeJson(Path file) {
         List<Map<String, Object>> models = new ArrayList<>();
         for (Row r : rows) {
@@ -36,6 +44,7 @@ public final class EvalReport {
             });
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", r.policy());
+            if (r.optimum() != null) m.put("optimum", r.optimum());
             m.put("metrics", metrics);
             m.put("warnings", r.warnings());
             models.add(m);
@@ -71,6 +80,7 @@ public final class EvalReport {
             for (int c = 0; c < line.length; c++) sb.append(c == 0 ? "" : "  ").append(String.format("%-" + width[c] + "s", line[c]));
             sb.append('\n');
         }
+        for (Row r : rows) if (r.optimum() != null) sb.append("optimum (").append(r.policy()).append("): ").append(r.optimum()).append('\n');
         for (Row r : rows) for (String w : r.warnings()) sb.append("warning (").append(r.policy()).append("): ").append(w).append('\n');
         return sb.toString();
     }

@@ -1,7 +1,9 @@
 package io.align4j.quickstart;
 
+import io.align4j.config.ConfigLoader;
 import io.align4j.config.OnlineConfig;
 import io.align4j.config.PolicyConfig;
+import io.align4j.config.RunConfig;
 import io.align4j.eval.Tilt;
 import io.align4j.objective.Dpo;
 import io.align4j.objective.Objectives;
@@ -9,6 +11,11 @@ import io.align4j.objective.Pmle;
 import io.align4j.objective.PreferenceDistillation;
 import io.align4j.objective.ShapedReward;
 import io.align4j.train.OnlineTrainer;
+import io.align4j.train.Training;
+import io.align4j.util.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -67,6 +74,34 @@ public final class PredictedOptimum {
                 return Optional.empty();
             }
         }
+    }
+
+    /**
+     * The predicted optimum of the run that wrote {@code model}: its {@code config.yaml} is found in
+     * the model's folder or the two above it (a run's output, or one of its checkpoints). Empty when
+     * there is none, or when the run's method has no closed-form optimum.
+     */
+    public static Optional<Tilt> ofRun(Path model, double labelGamma, double tau) {
+        Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+        for (int up = 0; dir != null && up < 3; up++, dir = dir.getParent()) {
+            Path yaml = dir.resolve("config.yaml");
+            if (!Files.isRegularFile(yaml)) continue;
+            String objective = ConfigLoader.peek(yaml, "objective");
+            if (objective == null) return Optional.empty();
+            RunConfig config;
+            try {
+                config = ConfigLoader.read(yaml, Training.newConfig(objective).getClass());
+            } catch (IOException e) {
+                throw new UserError(yaml + ": cannot read the run's settings to find its predicted optimum: " + e.getMessage(), e);
+            }
+            return config instanceof PolicyConfig p ? of(p, labelGamma, tau) : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** π_0^c · π*^d for explicit c and d. */
+    public static Tilt of(double c, double d, double tau) {
+        return tilt(c, d, tau);
     }
 
     /** π_0^c · π*^d as a tilt of π_0: a = c + d, b = d/τ. */

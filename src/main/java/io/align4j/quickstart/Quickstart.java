@@ -36,9 +36,10 @@ import java.util.function.Consumer;
 /**
  * {@code align4j quickstart}: the whole idea of the project in one run. It builds the
  * {@code tinystories-happy} task (pairs labelled from a known target π* ∝ π_0·exp(r/τ)), trains a
- * reward model on the pairs, aligns the same base model with each method under equal budgets,
- * evaluates π_0 and every policy on the same held-out prompts with the same sampling seed, and
- * writes a report.
+ * reward model on the pairs, aligns the same base model with each method under equal budgets and
+ * the chosen {@link Preset} (by default each method at its theory settings), evaluates π_0, π*
+ * and every policy on the same held-out prompts with the same sampling seed (the distances to π*
+ * and to each method's {@link PredictedOptimum} first), and writes a report.
  *
  * <p>Nothing is lost to an interruption: the task is built once, and every training run resumes
  * from its newest checkpoint (a finished run is not repeated), so running the command again

@@ -43,6 +43,23 @@ class LmConvergenceTest {
         assertTrue(Files.size(out.resolve(LmConvergence.PNG)) > 1000);
         assertTrue(first[1].contains("slope"), first[1]);
 
+        // eval finds the run's method and its optimum from the checkpoint's config.yaml, and measures what the sweep measured
+        int n = c.pairCounts().get(c.pairCounts().size() - 1);
+        Path checkpoint;
+        try (var list = Files.list(out.resolve("n" + n).resolve("dpo"))) {
+            checkpoint = list.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).findFirst().orElseThrow();
+        }
+        Path json = dir.resolve("eval.json");
+        String[] eval = run("eval", "--task", out.resolve("task").toString(), "--model", checkpoint.toString(),
+                "--k", Integer.toString(c.samplesPerPrompt()), "--out", json.toString());
+        assertEquals("0", eval[0], eval[2]);
+        assertTrue(eval[1].contains("optimum (" + checkpoint + "): π_0·π*"), eval[1]);
+        var evaluated = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("models").get(0);
+        assertEquals("π_0·π*", evaluated.get("optimum").asText());
+        for (String metric : List.of("kl/target_forward", "kl/optimum_forward", "kl/optimum_reverse"))
+            assertEquals(rows.get(n + "/dpo").metrics().get(metric).mean(), evaluated.get("metrics").get(metric).get("mean").asDouble(), 1e-5,
+                    metric + " by eval and by the sweep");
+
         // interrupted after the first rows: the last n's rows are lost, and the runs they came from resume as finished
         Path csv = out.resolve(LmConvergence.CSV);
         String complete = Files.readString(csv, StandardCharsets.UTF_8);
