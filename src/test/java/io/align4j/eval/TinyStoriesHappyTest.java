@@ -129,11 +129,25 @@ class TinyStoriesHappyTest {
         assertTrue(entropy > 0.5 && entropy < Math.log(512), "entropy " + entropy);
     }
 
+    /** A tilt that is π_0 itself (a = 1, b = 0): π_0's distance to it is zero both ways, exactly. */
+    @Test
+    void referenceIsAtZeroDistanceFromTheTiltThatIsItself() {
+        Tilt itself = new Tilt("optimum", 1, 0, "π_0");
+        TaskEvaluation.Result r = TaskEvaluation.evaluate(reference, reference, task, lm.tokenizer(), TaskEvaluation.Settings.defaults(), itself);
+        assertEquals(0, r.metrics().get("kl/optimum_forward").mean(), 1e-9);
+        assertEquals(0, r.metrics().get("kl/optimum_reverse").mean(), 1e-9);
+        int pooled = SETTINGS.referenceSamples() + TaskEvaluation.Settings.defaults().samplesPerPrompt();
+        assertEquals(pooled, r.metrics().get("ess/optimum").mean(), 1e-6, "equal weights: every pooled sample counts");
+    }
+
     @Test
     void targetAgainstItselfHasTargetKlsNearZero() {
         TargetPolicy target = new TargetPolicy(reference, task.target(lm.tokenizer()), SETTINGS.referenceSamples(), 7);
-        TaskEvaluation.Result r = TaskEvaluation.evaluate(target, reference, task, lm.tokenizer(), TaskEvaluation.Settings.defaults());
+        TaskEvaluation.Result r = TaskEvaluation.evaluate(target, reference, task, lm.tokenizer(), TaskEvaluation.Settings.defaults(),
+                Tilt.target(SETTINGS.tau()));
         Estimate reverse = r.metrics().get("kl/target_reverse"), forward = r.metrics().get("kl/target_forward");
+        assertEquals(forward, r.metrics().get("kl/optimum_forward"), "π* given as an optimum is measured as the target");
+        assertEquals(reverse, r.metrics().get("kl/optimum_reverse"));
         assertTrue(reverse.covers(0, 2), "reverse " + reverse);
         assertTrue(forward.covers(0, 2), "forward " + forward);
         assertTrue(reverse.stderr() > 0, "the target's own ln Ẑ is estimated from its own pool, not the evaluation's");
