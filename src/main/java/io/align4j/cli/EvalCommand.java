@@ -117,17 +117,19 @@ final class EvalCommand implements Callable<Integer> {
             int[] suppress = {tok.bosId(), tok.eosId()};
             int batch = loadedTask != null ? loadedTask.settings().batch() : 64;
             ModelPolicy refPolicy = new ModelPolicy("reference", ref.model(), suppress, tok.padId(), batch);
+            TaskEvaluation.ReferenceSide side = loadedTask == null ? null
+                    : new TaskEvaluation.ReferenceSide(refPolicy, loadedTask, tok, new TaskEvaluation.Settings(k, seed, essWarning));
             for (String m : models) {
                 if (m.equals(TARGET)) {
                     if (loadedTask == null) throw new UserError("--model target needs --task");
                     TargetPolicy target = new TargetPolicy(refPolicy, loadedTask.target(tok), loadedTask.settings().referenceSamples(), seed + 1);
-                    report.add(evaluate(target, refPolicy, loadedTask, tok, null));
+                    report.add(evaluate(target, refPolicy, side, tok, null));
                     continue;
                 }
                 try (NDManager sub = manager.newSubManager();
                      ModelLoader.LoadedModel lm = ModelLoader.load(Path.of(m), tokenizer, sub)) {
                     Tilt tilt = loadedTask == null ? null : optimumOf(Path.of(m), loadedTask);
-                    report.add(evaluate(new ModelPolicy(m, lm.model(), suppress, tok.padId(), batch), refPolicy, loadedTask, tok, tilt));
+                    report.add(evaluate(new ModelPolicy(m, lm.model(), suppress, tok.padId(), batch), refPolicy, side, tok, tilt));
                 }
             }
         }
@@ -203,12 +205,11 @@ final class EvalCommand implements Callable<Integer> {
         throw new UserError("--optimum must be auto, none or c,d (two numbers: pi_0^c * pi*^d), was '" + optimum + "'");
     }
 
-    private EvalReport.Row evaluate(Policy policy, ModelPolicy reference, HappyTask loadedTask, TextTokenizer tok, Tilt tilt) {
+    private EvalReport.Row evaluate(Policy policy, ModelPolicy reference, TaskEvaluation.ReferenceSide side, TextTokenizer tok, Tilt tilt) {
         Map<String, Estimate> metrics = new LinkedHashMap<>();
         List<String> warnings = new ArrayList<>();
-        if (loadedTask != null) {
-            TaskEvaluation.Result r = TaskEvaluation.evaluate(policy, reference, loadedTask, tok,
-                    new TaskEvaluation.Settings(k, seed, essWarning), tilt);
+        if (side != null) {
+            TaskEvaluation.Result r = TaskEvaluation.evaluate(policy, side, tilt);
             metrics.putAll(r.metrics());
             warnings.addAll(r.warnings());
         }

@@ -20,8 +20,10 @@ import java.util.Map;
  *       sample size of those weights, with a warning when its mean over prompts is below
  *       {@code essWarning};</li>
  *   <li>with an {@code optimum} (the population optimum the policy's method should reach, a
- *       {@link Tilt} of π_0), {@code kl/optimum_forward}, {@code kl/optimum_reverse} and
- *       {@code ess/optimum} the same way;</li>
+ *       {@link Tilt} π_0^a·e^{b·r}), {@code kl/optimum_forward}, {@code kl/optimum_reverse} and
+ *       {@code ess/optimum} the same way, with M/2 samples per prompt of π_0 at temperature 1/a
+ *       pooled too when a ≠ 1 (π_0's own samples see π_0^a only through π_0^{a−1}, which spreads
+ *       over tens of nats between responses);</li>
  *   <li>{@code kl/ref} E_π̂[ln π̂ − ln π_0];</li>
  *   <li>{@code gold/reward} E_π̂[r]; {@code gold/win_rate} E[σ(γ[ln π*(a) − ln π*(b)])] with
  *       a ~ π̂ and b the first k samples of π_0's reference pool;</li>
@@ -71,10 +73,69 @@ public final class TaskEvaluation {
      */
     public static Result evaluate(Policy policy, ModelPolicy reference, HappyTask task, TextTokenizer tokenizer, Settings settings,
                                   Tilt optimum) {
-        KnownTarget target = task.target(tokenizer);
-        int promptCount = task.evalPrompts().size(), k = settings.samplesPerPrompt(), length = task.settings().responseTokens();
-        List<int[]> prompts = new ArrayList<>();
-        for (String p : task.evalPrompts()) prompts.add(tokenizer.encode(p, true, false));
+        return evaluate(policy, new ReferenceSide(reference, task, tokenizer, settings), optimum);
+    }
+
+    /**
+     * What an evaluation computes of π_0 alone (its pool's scores, its tempered pools), the same for
+     * every policy evaluated against it, so that a caller evaluating several keeps it and pays once.
+     */
+    public static final class ReferenceSide {
+        final ModelPolicy reference;
+        final HappyTask task;
+        final TextTokenizer tokenizer;
+        final Settings settings;
+        final KnownTarget target;
+        final List<int[]> prompts = new ArrayList<>(), pool = new ArrayList<>();
+        final int m;
+        final double[][] poolRef;
+        private final Map<Double, TemperedPool> tempered = new java.util.HashMap<>();
+
+        public ReferenceSide(ModelPolicy reference, HappyTask task, TextTokenizer tokenizer, Settings settings) {
+            this.reference = reference;
+            this.task = task;
+            this.tokenizer = tokenizer;
+            this.settings = settings;
+            this.target = task.target(tokenizer);
+            for (String p : task.evalPrompts()) prompts.add(tokenizer.encode(p, true, false));
+            m = task.poolResponses()[0].length;
+            for (int[][] responses : task.poolResponses()) {
+                if (responses.length != m) throw new IllegalArgumentException("reference pool sizes differ between prompts");
+                pool.addAll(List.of(responses));
+            }
+            poolRef = grid(reference.score(repeat(prompts, m), pool).logProbs(), prompts.size(), m);
+        }
+
+        /** M/2 samples per prompt of π_0 at {@code temperature}, scored by π_0 and by tempered π_0, with the pool's tempered scores. */
+        TemperedPool tempered(double temperature) {
+            return tempered.computeIfAbsent(temperature, t -> {
+                int n = prompts.size(), count = Math.max(1, m / 2);
+                List<int[]> samples = reference.sampleAtTemperature(prompts, count, task.settings().responseTokens(), settings.seed() + 2, t);
+                List<int[]> samplePrompts = repeat(prompts, count);
+                double[][] rewards = new double[n][count];
+                for (int i = 0; i < samples.size(); i++) rewards[i / count][i % count] = target.reward(samples.get(i));
+                return new TemperedPool(t, samples, samplePrompts, grid(reference.score(samplePrompts, samples).logProbs(), n, count), rewards,
+                        grid(reference.logProbsAtTemperature(samplePrompts, samples, t), n, count),
+                        grid(reference.logProbsAtTemperature(repeat(prompts, m), pool, t), n, m));
+            });
+        }
+    }
+
+    /**
+     * π_0 at one temperature as a proposal: its samples with their ln π_0, rewards and tempered
+     * log-probs, and the tempered log-probs of π_0's pool.
+     */
+    record TemperedPool(double temperature, List<int[]> samples, List<int[]> samplePrompts, double[][] refLogp, double[][] rewards,
+                        double[][] temperedLogp, double[][] poolTemperedLogp) {}
+
+    /** {@link #evaluate(Policy, ModelPolicy, HappyTask, TextTokenizer, Settings, Tilt)} against a {@link ReferenceSide} kept by the caller. */
+    public static Result evaluate(Policy policy, ReferenceSide side, Tilt optimum) {
+        ModelPolicy reference = side.reference;
+        HappyTask task = side.task;
+        Settings settings = side.settings;
+        KnownTarget target = side.target;
+        List<int[]> prompts = side.prompts;
+        int promptCount = prompts.size(), k = settings.samplesPerPrompt(), length = task.settings().responseTokens(), m = side.m;
 
         List<int[]> samples = policy.sample(prompts, k, length, settings.seed());
         List<int[]> samplePrompts = repeat(prompts, k);
@@ -84,17 +145,13 @@ public final class TaskEvaluation {
         double[][] rewards = new double[promptCount][k];
         for (int i = 0; i < samples.size(); i++) rewards[i / k][i % k] = target.reward(samples.get(i));
 
-        int m = task.poolResponses()[0].length;
-        List<int[]> poolPrompts = repeat(prompts, m), pool = new ArrayList<>();
-        for (int[][] responses : task.poolResponses()) {
-            if (responses.length != m) throw new IllegalArgumentException("reference pool sizes differ between prompts");
-            pool.addAll(List.of(responses));
-        }
-        double[][] poolRef = grid(reference.score(poolPrompts, pool).logProbs(), promptCount, m);
-        double[][] policyOnPool = policy == reference ? poolRef : grid(policy.score(poolPrompts, pool).logProbs(), promptCount, m);
+        double[][] poolRef = side.poolRef;
+        double[][] policyOnPool = policy == reference ? poolRef : grid(policy.score(repeat(prompts, m), side.pool).logProbs(), promptCount, m);
         PooledSamples pooled = PooledSamples.pool(poolRef, policyOnPool, task.poolRewards(), refLogp, logp, rewards);
         PooledSamples.Distances toTarget = pooled.distances(Tilt.target(target.tau()));
-        PooledSamples.Distances toOptimum = optimum == null ? null : pooled.distances(optimum);
+        PooledSamples optimumPool = optimum == null ? null : withTemperedReference(pooled, optimum, policy, side, samplePrompts, samples,
+                policyOnPool, logp, refLogp, rewards);
+        PooledSamples.Distances toOptimum = optimum == null ? null : optimumPool.distances(optimum);
 
         int baseK = Math.min(k, m);
         double[][] baseRef = new double[promptCount][], baseRewards = new double[promptCount][];
@@ -129,13 +186,38 @@ public final class TaskEvaluation {
         if (toOptimum != null) metrics.put(ESS_OPTIMUM, toOptimum.ess());
 
         List<String> warnings = new ArrayList<>();
-        for (PooledSamples.Distances d : toOptimum == null ? List.of(toTarget) : List.of(toTarget, toOptimum))
-            if (d.ess().mean() < settings.essWarning())
-                warnings.add(String.format("%s: mean effective sample size %.1f of %d pooled samples per prompt (%d of π_0, %d of %s)"
-                        + " is below %.1f: its ln Z and expectations are poorly estimated; build the task with more --reference-samples,"
-                        + " evaluate with more samples per prompt or a larger --tau", d.tilt().formula(), d.ess().mean(), m + k, m, k,
-                        policy.name(), settings.essWarning()));
+        if (toTarget.ess().mean() < settings.essWarning()) warnings.add(essWarning(toTarget, pooled, settings));
+        if (toOptimum != null && toOptimum.ess().mean() < settings.essWarning()) warnings.add(essWarning(toOptimum, optimumPool, settings));
         return new Result(policy.name(), metrics, warnings, new Details(rewards, pooled, toTarget), samples);
+    }
+
+    private static String essWarning(PooledSamples.Distances d, PooledSamples pool, Settings settings) {
+        return String.format("%s: mean effective sample size %.1f of %d pooled samples per prompt is below %.1f: its ln Z and"
+                + " expectations are poorly estimated (ln Ẑ of a few heavy samples runs low, and the reverse KL with it); build the task"
+                + " with more --reference-samples, evaluate with more samples per prompt or a larger --tau", d.tilt().formula(),
+                d.ess().mean(), pool.refLogp()[0].length, settings.essWarning());
+    }
+
+    /**
+     * The pool for a tilt π_0^a·e^{b·r} with a ≠ 1: π_0's and π̂'s samples plus M/2 per prompt of π_0 at
+     * temperature 1/a (a proposal close to π_0^a, whatever π̂ is), every sample scored under all three.
+     * With a = 1 the first two suffice, and the pool is returned as it is.
+     */
+    private static PooledSamples withTemperedReference(PooledSamples pooled, Tilt optimum, Policy policy, ReferenceSide side,
+                                                       List<int[]> samplePrompts, List<int[]> samples, double[][] policyOnPool,
+                                                       double[][] logp, double[][] refLogp, double[][] rewards) {
+        double a = optimum.refPower();
+        if (a == 1 || !(a > 0)) return pooled;
+        int promptCount = side.prompts.size(), k = samples.size() / promptCount;
+        TemperedPool t = side.tempered(1 / a);
+        int count = t.samples().size() / promptCount;
+        double[][] policyOnTempered = policy == side.reference ? t.refLogp()
+                : grid(policy.score(t.samplePrompts(), t.samples()).logProbs(), promptCount, count);
+        return PooledSamples.pool(
+                new PooledSamples.Draws(side.poolRef, policyOnPool, side.task.poolRewards(), t.poolTemperedLogp()),
+                new PooledSamples.Draws(refLogp, logp, rewards,
+                        grid(side.reference.logProbsAtTemperature(samplePrompts, samples, t.temperature()), promptCount, k)),
+                new PooledSamples.Draws(t.refLogp(), policyOnTempered, t.rewards(), t.temperedLogp()));
     }
 
     static Estimate perPromptMean(double[][] x) {

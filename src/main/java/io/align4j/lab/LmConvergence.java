@@ -272,15 +272,18 @@ public final class LmConvergence {
             TextTokenizer tok = reference.tokenizer();
             int[] suppress = {tok.bosId(), tok.eosId()};
             ModelPolicy pi0 = new ModelPolicy("pi0", reference.model(), suppress, tok.padId(), happy.settings().batch());
+            TaskEvaluation.ReferenceSide side = new TaskEvaluation.ReferenceSide(pi0, happy, tok, evalSettings);
             if (!done.containsKey("0/pi0")) {
                 log.accept("evaluating pi0");
-                rows.add(new Row(0, "pi0", null, TaskEvaluation.evaluate(pi0, pi0, happy, tok, evalSettings).metrics(), Double.NaN, null, 0));
+                // its distance to DPO's and RLHF's optimum at β = γ, π_0·π*: where they start from
+                Tilt dpoOptimum = PredictedOptimum.of(1, 1, happy.settings().tau());
+                rows.add(new Row(0, "pi0", dpoOptimum.formula(), TaskEvaluation.evaluate(pi0, side, dpoOptimum).metrics(), Double.NaN, null, 0));
                 new Result(config, rows).writeCsv(csv);
             }
             if (!done.containsKey("0/target")) {
                 log.accept("evaluating the target pi*");
                 TargetPolicy target = new TargetPolicy(pi0, happy.target(tok), happy.settings().referenceSamples(), evalSettings.seed() + 1);
-                rows.add(new Row(0, "target", null, TaskEvaluation.evaluate(target, pi0, happy, tok, evalSettings).metrics(), Double.NaN, null, 0));
+                rows.add(new Row(0, "target", null, TaskEvaluation.evaluate(target, side, null).metrics(), Double.NaN, null, 0));
                 new Result(config, rows).writeCsv(csv);
             }
             for (int n : config.pairCounts()) {
@@ -318,7 +321,7 @@ public final class LmConvergence {
                     log.accept("n = " + n + ": evaluating " + method);
                     try (NDManager sub = manager.newSubManager(); ModelLoader.LoadedModel lm = ModelLoader.load(trained, null, sub)) {
                         TaskEvaluation.Result r = TaskEvaluation.evaluate(new ModelPolicy(method, lm.model(), suppress, tok.padId(),
-                                happy.settings().batch()), pi0, happy, tok, evalSettings, optimum);
+                                happy.settings().batch()), side, optimum);
                         r.warnings().forEach(w -> log.accept("warning: n = " + n + ", " + method + ": " + w));
                         rows.add(new Row(n, method, optimum == null ? null : optimum.formula(), r.metrics(),
                                 online ? Double.NaN : chosenRewardEnd(output.resolve("metrics.jsonl")), online ? fit : null, seconds));

@@ -113,20 +113,20 @@ public final class Quickstart {
             int[] suppress = {tok.bosId(), tok.eosId()};
             ModelPolicy refPolicy = new ModelPolicy("pi0", reference.model(), suppress, tok.padId(), happy.settings().batch());
             log.accept("evaluating pi0");
-            results.add(describe("pi0", "base", 0, TaskEvaluation.evaluate(refPolicy, refPolicy, happy, tok, evalSettings),
+            TaskEvaluation.ReferenceSide side = new TaskEvaluation.ReferenceSide(refPolicy, happy, tok, evalSettings);
+            results.add(describe("pi0", "base", 0, TaskEvaluation.evaluate(refPolicy, side, null),
                     rm, happy, tok, Map.of(), null));
             // π* itself, by importance resampling from π_0's pool: where a method that learns the target distribution ends
             log.accept("evaluating the target pi*");
             TargetPolicy target = new TargetPolicy(refPolicy, happy.target(tok), happy.settings().referenceSamples(), evalSettings.seed() + 1);
-            results.add(describe("target", "target", 0, TaskEvaluation.evaluate(target, refPolicy, happy, tok, evalSettings),
+            results.add(describe("target", "target", 0, TaskEvaluation.evaluate(target, side, null),
                     rm, happy, tok, Map.of(), null));
             for (Map.Entry<String, Path> p : policies.entrySet()) {
                 log.accept("evaluating " + p.getKey());
                 Tilt optimum = PredictedOptimum.of(configs.get(p.getKey()), happy.settings().gamma(), happy.settings().tau()).orElse(null);
                 try (NDManager sub = manager.newSubManager(); ModelLoader.LoadedModel lm = ModelLoader.load(p.getValue(), null, sub)) {
                     TaskEvaluation.Result r = TaskEvaluation.evaluate(
-                            new ModelPolicy(p.getKey(), lm.model(), suppress, tok.padId(), happy.settings().batch()), refPolicy, happy, tok,
-                            evalSettings, optimum);
+                            new ModelPolicy(p.getKey(), lm.model(), suppress, tok.padId(), happy.settings().batch()), side, optimum);
                     r.warnings().forEach(w -> log.accept("warning: " + p.getKey() + ": " + w));
                     results.add(describe(p.getKey(), OFFLINE.contains(p.getKey()) ? "offline" : "online", seconds.get(p.getKey()), r,
                             rm, happy, tok, curves(runs.resolve(p.getKey()).resolve("metrics.jsonl")), optimum));

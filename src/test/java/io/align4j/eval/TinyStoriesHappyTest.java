@@ -129,6 +129,42 @@ class TinyStoriesHappyTest {
         assertTrue(entropy > 0.5 && entropy < Math.log(512), "entropy " + entropy);
     }
 
+    /**
+     * The tempered proposal: at temperature 1 it samples what {@link ModelPolicy#sample} does, and
+     * its log-probs at T = 0.5 are Σ_t log_softmax(z_t / T)[a_t] of the full forward's logits.
+     */
+    @Test
+    void temperedReferenceSamplesAndScoresAsTheLogitsDividedByTheTemperature() {
+        List<int[]> prompts = List.of(lm.tokenizer().encode(task.evalPrompts().get(0), true, false),
+                lm.tokenizer().encode(task.evalPrompts().get(1), true, false));
+        List<int[]> plain = reference.sample(prompts, 3, 8, 5), atOne = reference.sampleAtTemperature(prompts, 3, 8, 5, 1.0);
+        for (int i = 0; i < plain.size(); i++) assertArrayEquals(plain.get(i), atOne.get(i), "row " + i);
+        double temperature = 0.5;
+        List<int[]> responses = reference.sampleAtTemperature(prompts, 3, 8, 6, temperature);
+        List<int[]> rowsPrompts = new java.util.ArrayList<>();
+        for (int[] p : prompts) for (int j = 0; j < 3; j++) rowsPrompts.add(p);
+        double[] scored = reference.logProbsAtTemperature(rowsPrompts, responses, temperature);
+        for (int i = 0; i < responses.size(); i++) {
+            int[] p = rowsPrompts.get(i), a = responses.get(i), seq = new int[p.length + a.length];
+            System.arraycopy(p, 0, seq, 0, p.length);
+            System.arraycopy(a, 0, seq, p.length, a.length);
+            try (NDManager m = manager.newSubManager()) {
+                float[] logits = lm.model().forward(m.create(seq, new ai.djl.ndarray.types.Shape(1, seq.length)), null, null, null)
+                        .toFloatArray();
+                int vocab = lm.model().config().vocabSize();
+                double expected = 0;
+                for (int t = 0; t < a.length; t++) {
+                    int at = (p.length - 1 + t) * vocab;
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int v = 0; v < vocab; v++) max = Math.max(max, logits[at + v] / temperature);
+                    for (int v = 0; v < vocab; v++) sum += Math.exp(logits[at + v] / temperature - max);
+                    expected += logits[at + a[t]] / temperature - max - Math.log(sum);
+                }
+                assertEquals(expected, scored[i], 1e-3, "row " + i);
+            }
+        }
+    }
+
     /** A tilt that is π_0 itself (a = 1, b = 0): π_0's distance to it is zero both ways, exactly. */
     @Test
     void referenceIsAtZeroDistanceFromTheTiltThatIsItself() {
