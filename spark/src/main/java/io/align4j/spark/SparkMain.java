@@ -87,8 +87,8 @@ public final class SparkMain {
             }
             if (ids.isEmpty()) throw new UserError("no prompts in " + prompts);
             EvalReport report = new EvalReport();
-            JavaSparkContext spark = SparkSessions.open(master, "align4j eval-pass-at-k");
-            try {
+            try (SparkSessions.Lease lease = SparkSessions.lease(master, "align4j eval-pass-at-k")) {
+                JavaSparkContext spark = lease.context();
                 int tasks = shards != null ? shards : spark.defaultParallelism();
                 for (String m : models) {
                     var job = new SparkPassAtK.Job(Path.of(m).toAbsolutePath().toString(), tokenizer == null ? null : tokenizer.toAbsolutePath().toString(),
@@ -96,8 +96,6 @@ public final class SparkMain {
                     int[] successes = SparkPassAtK.successes(spark, job, ids, tasks);
                     report.add(new EvalReport.Row(m, PassAtK.estimates(successes, n, ks), List.of()));
                 }
-            } finally {
-                spark.stop();
             }
             report.writeJson(out);
             System.out.print(report.table());
@@ -122,12 +120,9 @@ public final class SparkMain {
                     : c.model != null ? c.model : DataPaths.root().resolve(DataPaths.STORIES260K_MODEL).toString();
             var where = new SparkReference.Model(Path.of(model).toAbsolutePath().toString(),
                     c.tokenizer == null ? null : Path.of(c.tokenizer).toAbsolutePath().toString(), c.device, c.dtype);
-            JavaSparkContext spark = SparkSessions.open(master, "align4j reference");
-            try {
-                int tasks = shards != null ? shards : spark.defaultParallelism();
-                PreferenceTrainerBridge.precompute(c, new SparkReference(spark, where, tasks));
-            } finally {
-                spark.stop();
+            try (SparkSessions.Lease lease = SparkSessions.lease(master, "align4j reference")) {
+                int tasks = shards != null ? shards : lease.context().defaultParallelism();
+                PreferenceTrainerBridge.precompute(c, new SparkReference(lease.context(), where, tasks));
             }
             return 0;
         }

@@ -16,6 +16,21 @@ public final class SparkSessions {
 
     private SparkSessions() {}
 
+    /** A context and whether this call started it (then the caller stops it; one it found running belongs to its starter). */
+    public record Lease(JavaSparkContext context, boolean started) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (started) context.stop();
+        }
+    }
+
+    /** The running context if there is one (a program that embeds several jobs), else a new one on {@code master}. */
+    public static Lease lease(String master, String appName) {
+        var active = org.apache.spark.SparkContext$.MODULE$.getActive();
+        if (active.isDefined()) return new Lease(JavaSparkContext.fromSparkContext(active.get()), false);
+        return new Lease(open(master, appName), true);
+    }
+
     /**
      * A context on {@code master} (under spark-submit, the master and settings it was given
      * already, when {@code master} is null). Executor JVMs get the reproducible-arithmetic
