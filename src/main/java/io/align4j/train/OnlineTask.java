@@ -4,14 +4,10 @@ import io.align4j.config.OnlineConfig;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.align4j.generate.Generation;
-import io.align4j.generate.Sampler;
 import io.align4j.generate.SamplingConfig;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ResponseBatch;
-import io.align4j.model.SequenceScorer;
 import io.align4j.objective.ObjectiveOutput;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,10 +18,12 @@ import java.util.Random;
 
 /**
  * The part every online method shares: each step samples {@code k} responses to each of its
- * prompts from the current policy (the batched KV-cache {@link Sampler}, which also returns the
+ * prompts from the current policy (the batched KV-cache {@link io.align4j.generate.Sampler}, which also returns the
  * sampling policy's per-token log-probs, so π_t costs no extra forward), scores them with a
  * {@link RewardSource}, computes {@code ln π_0} with one reference forward, and then takes
  * {@code innerEpochs × miniBatches} optimiser updates on mini-batches of whole prompt groups.
+ * The rollout is a {@link Rollout} value made by a {@link RolloutSource}: {@link LocalRollouts}
+ * in this process, or a cluster's ({@code spark_master}), in {@code rollout_shards} shards.
  *
  * <p>All randomness comes from the step's seed: the samples (the sampler gives row r its own
  * stream of the seed) and the mini-batch order of inner epoch e (a shuffle by
