@@ -77,6 +77,14 @@ public class OnlineConfig extends PolicyConfig {
     @Setting("GRPO dynamic sampling: refill rounds per step at most, after which the step trains on the groups kept.")
     public int dynamicSamplingRounds = 3;
 
+    // where rollouts are made
+    @Setting("Shards each rollout is cut into (whole prompt groups; each sampled, scored and run through the reference on its own);"
+            + " runs with the same value give bitwise the same rollouts, in one process or on a cluster's executors.")
+    public int rolloutShards = 1;
+    @Setting("Spark master URL (local[N], spark://host:port) whose executors make the rollouts and held-out samples, the policy's"
+            + " weights broadcast once per rollout; needs the align4j-spark jar on the class path (bin/align4j-spark). Unset = this process.")
+    public String sparkMaster;
+
     public OnlineConfig() {
         objective = "pd";
     }

@@ -10,4 +10,4 @@ package io.align4j.data;
  * @param source         file and line of the example
  */
 public record TokenizedPair(int[] promptIds, int[] chosenIds, int[] rejectedIds, boolean boundaryMerged, boolean truncated,
-        String source) {}
+        String source) implements java.io.Serializable {}

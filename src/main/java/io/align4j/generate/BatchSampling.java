@@ -31,10 +31,23 @@ public final class BatchSampling {
      * the unsuppressed model.
      */
     public static List<Generation> sample(CausalLM model, List<int[]> rows, int length, int[] suppressIds, long seed, int batch) {
+        return sample(model, rows, length, suppressIds, seed, batch, 0);
+    }
+
+    /**
+     * {@link #sample} of rows {@code firstRow, firstRow + 1, …} of a larger list: global row g is
+     * row {@code g mod batch} of chunk {@code g / batch}, whatever shard it arrives in, so shards
+     * of a list sampled apart (on a cluster) give bitwise what the whole list gives here.
+     */
+    public static List<Generation> sample(CausalLM model, List<int[]> rows, int length, int[] suppressIds, long seed, int batch,
+                                          long firstRow) {
         List<Generation> out = new ArrayList<>(rows.size());
-        for (int from = 0, chunk = 0; from < rows.size(); from += batch, chunk++) {
+        for (int from = 0; from < rows.size(); ) {
+            long global = firstRow + from, chunk = global / batch;
+            int to = (int) Math.min(rows.size(), (chunk + 1) * batch - firstRow);
             SamplingConfig config = new SamplingConfig(1, 0, 1, length, new int[0], suppressIds, mix(seed, chunk));
-            out.addAll(Sampler.generate(model, rows.subList(from, Math.min(rows.size(), from + batch)), config));
+            out.addAll(Sampler.generate(model, rows.subList(from, to), config, global % batch));
+            from = to;
         }
         return out;
     }

@@ -235,6 +235,11 @@ public final class JavaDecoder {
      * thread, so a batch gives each row bitwise what it gives alone.
      */
     public List<Generation> generate(List<int[]> prompts, SamplingConfig sampling) {
+        return generate(prompts, sampling, 0);
+    }
+
+    /** {@link #generate} of rows {@code firstRow, …} of a larger batch (see {@link Sampler#generate(CausalLM, List, SamplingConfig, long)}). */
+    public List<Generation> generate(List<int[]> prompts, SamplingConfig sampling, long firstRow) {
         Sampler.checkPrompts(prompts, config.maxSeqLen());
         int rows = prompts.size();
         if (rows == 0) return List.of();
@@ -252,7 +257,7 @@ public final class JavaDecoder {
                 Workspace w = new Workspace(groupRows, capacity, sampling);
                 w.team = columnTeam;
                 for (int g = nextGroup.getAndIncrement(); g < groups; g = nextGroup.getAndIncrement())
-                    decodeGroup(prompts, g * groupRows, Math.min(rows, (g + 1) * groupRows), sampling, w, out);
+                    decodeGroup(prompts, g * groupRows, Math.min(rows, (g + 1) * groupRows), sampling, firstRow, w, out);
             };
             runWorkers(team ? 1 : Math.min(THREADS, groups), worker);
         }
@@ -289,7 +294,7 @@ public final class JavaDecoder {
      * prompt is consumed draws a token from its logits with its own random stream, and leaves
      * the step set at a stop id or a limit.
      */
-    private void decodeGroup(List<int[]> prompts, int from, int to, SamplingConfig sampling, Workspace w, Generation[] out) {
+    private void decodeGroup(List<int[]> prompts, int from, int to, SamplingConfig sampling, long firstRow, Workspace w, Generation[] out) {
         int count = to - from, maxNew = sampling.maxNewTokens();
         int[][] tokens = new int[count][maxNew];
         double[][] logProbs = new double[count][maxNew];
@@ -297,7 +302,7 @@ public final class JavaDecoder {
         SplittableRandom[] random = new SplittableRandom[count];
         for (int s = 0; s < count; s++) {
             active[s] = s;
-            random[s] = Sampler.rowRandom(sampling.seed(), from + s);
+            random[s] = Sampler.rowRandom(sampling.seed(), firstRow + from + s);
             if (maxNew == 0) out[from + s] = new Generation(prompts.get(from + s).clone(), new int[0], new double[0], Generation.Finish.LENGTH);
         }
         int activeCount = maxNew == 0 ? 0 : count;

@@ -49,8 +49,17 @@ public final class Sampler {
      * tokens), others on the engine.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config) {
-        if (usesJavaDecoder(model)) return JavaDecoder.of(model).generate(prompts, config);
-        return generateOnEngine(model, prompts, config);
+        return generate(model, prompts, config, 0);
+    }
+
+    /**
+     * {@link #generate} of rows {@code firstRow, firstRow + 1, …} of a larger batch: row b draws
+     * from the stream of row {@code firstRow + b}, so a batch cut into shards (a distributed
+     * rollout) samples bitwise what the whole batch samples in one call.
+     */
+    public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config, long firstRow) {
+        if (usesJavaDecoder(model)) return JavaDecoder.of(model).generate(prompts, config, firstRow);
+        return generateOnEngine(model, prompts, config, firstRow);
     }
 
     /** Whether {@link #generate} decodes this model on the {@link JavaDecoder} rather than the engine. */
@@ -62,6 +71,11 @@ public final class Sampler {
 
     /** {@link #generate} on the engine's batched forward, whatever the model's dtype and device. */
     public static List<Generation> generateOnEngine(CausalLM model, List<int[]> prompts, SamplingConfig config) {
+        return generateOnEngine(model, prompts, config, 0);
+    }
+
+    /** {@link #generateOnEngine} of rows {@code firstRow, …} of a larger batch (see {@link #generate(CausalLM, List, SamplingConfig, long)}). */
+    public static List<Generation> generateOnEngine(CausalLM model, List<int[]> prompts, SamplingConfig config, long firstRow) {
         checkPrompts(prompts, model.config().maxSeqLen());
         int rows = prompts.size();
         int contextLength = model.config().maxSeqLen();
@@ -74,7 +88,7 @@ public final class Sampler {
         for (int b = 0; b < rows; b++) {
             tokens.add(new ArrayList<>());
             logProbs.add(new ArrayList<>());
-            random[b] = rowRandom(config.seed(), b);
+            random[b] = rowRandom(config.seed(), firstRow + b);
         }
 
         // active[i] = original row of batch row i; pads[i] = its left padding; nextPosition[i] its next position
@@ -160,8 +174,8 @@ public final class Sampler {
         }
     }
 
-    /** Row r's random stream for a seed; both decoding paths draw from exactly these. */
-    static SplittableRandom rowRandom(long seed, int row) {
+    /** Row r's random stream for a seed (r counts from the first row of the whole batch); both decoding paths draw from exactly these. */
+    static SplittableRandom rowRandom(long seed, long row) {
         return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (row + 1)));
     }
 

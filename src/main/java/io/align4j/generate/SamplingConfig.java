@@ -16,7 +16,7 @@ package io.align4j.generate;
  *                     sample does not depend on the other rows of the batch
  */
 public record SamplingConfig(double temperature, int topK, double topP, int maxNewTokens,
-                             int[] stopIds, int[] suppressIds, long seed) {
+                             int[] stopIds, int[] suppressIds, long seed) implements java.io.Serializable {
 
     public SamplingConfig {
         if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0, was " + temperature);

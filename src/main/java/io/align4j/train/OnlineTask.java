@@ -4,14 +4,10 @@ import io.align4j.config.OnlineConfig;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.align4j.generate.Generation;
-import io.align4j.generate.Sampler;
 import io.align4j.generate.SamplingConfig;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ResponseBatch;
-import io.align4j.model.SequenceScorer;
 import io.align4j.objective.ObjectiveOutput;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,10 +18,12 @@ import java.util.Random;
 
 /**
  * The part every online method shares: each step samples {@code k} responses to each of its
- * prompts from the current policy (the batched KV-cache {@link Sampler}, which also returns the
+ * prompts from the current policy (the batched KV-cache {@link io.align4j.generate.Sampler}, which also returns the
  * sampling policy's per-token log-probs, so π_t costs no extra forward), scores them with a
  * {@link RewardSource}, computes {@code ln π_0} with one reference forward, and then takes
  * {@code innerEpochs × miniBatches} optimiser updates on mini-batches of whole prompt groups.
+ * The rollout is a {@link Rollout} value made by a {@link RolloutSource}: {@link LocalRollouts}
+ * in this process, or a cluster's ({@code spark_master}), in {@code rollout_shards} shards.
  *
  * <p>All randomness comes from the step's seed: the samples (the sampler gives row r its own
  * stream of the seed) and the mini-batch order of inner epoch e (a shuffle by
@@ -49,54 +47,9 @@ public abstract class OnlineTask implements TrainingLoop.Task {
     protected final int samplesPerPrompt;
     private final int innerEpochs, miniBatches, evalPrompts;
     private final long evalSeed;
+    private final int rolloutShards;
+    private RolloutSource rollouts;
     private Rollout current;
-
-    /**
-     * One rollout; row {@code g·k + j} is sample j of prompt group g.
-     *
-     * @param tokenLogProbs [row][t] ln π_t of each sampled token
-     * @param logProbs      [row] ln π_t(a|x)
-     * @param refLogProbs   [row] ln π_0(a|x)
-     * @param refTokenLogProbs [row][t] ln π_0 of each sampled token
-     * @param referenceFeatures [row][t·dim + d] the reference's final-normed hidden state at the
-     *                      position that predicts response token t; null unless
-     *                      {@link #needsReferenceFeatures()}
-     * @param scores        [row] the reward source's score
-     * The reference's arrays are null when the task has no reference (GRPO with β = 0).
-     */
-    protected record Rollout(List<int[]> prompts, List<int[]> responses, double[][] tokenLogProbs,
-                             double[] logProbs, double[] refLogProbs, double[][] refTokenLogProbs,
-                             float[][] referenceFeatures, double[] scores, int groups) {
-
-        /** The given prompt groups, in that order, of the rollouts in {@code parts} taken as one (GRPO's dynamic sampling). */
-        static Rollout groups(List<Rollout> parts, List<int[]> partAndGroup) {
-            int k = parts.get(0).prompts().size() / Math.max(1, parts.get(0).groups());
-            boolean ref = parts.get(0).refLogProbs() != null, features = parts.get(0).referenceFeatures() != null;
-            int rows = partAndGroup.size() * k;
-            List<int[]> prompts = new ArrayList<>(rows), responses = new ArrayList<>(rows);
-            double[][] tokenLogProbs = new double[rows][], refTokens = ref ? new double[rows][] : null;
-            double[] logProbs = new double[rows], refLogProbs = ref ? new double[rows] : null, scores = new double[rows];
-            float[][] hidden = features ? new float[rows][] : null;
-            int out = 0;
-            for (int[] pg : partAndGroup) {
-                Rollout r = parts.get(pg[0]);
-                for (int j = 0; j < k; j++, out++) {
-                    int row = pg[1] * k + j;
-                    prompts.add(r.prompts().get(row));
-                    responses.add(r.responses().get(row));
-                    tokenLogProbs[out] = r.tokenLogProbs()[row];
-                    logProbs[out] = r.logProbs()[row];
-                    scores[out] = r.scores()[row];
-                    if (ref) {
-                        refLogProbs[out] = r.refLogProbs()[row];
-                        refTokens[out] = r.refTokenLogProbs()[row];
-                    }
-                    if (features) hidden[out] = r.referenceFeatures()[row];
-                }
-            }
-            return new Rollout(prompts, responses, tokenLogProbs, logProbs, refLogProbs, refTokens, hidden, scores, partAndGroup.size());
-        }
-    }
 
     protected OnlineTask(CausalLM policy, CausalLM reference, RewardSource reward, List<int[]> train, List<int[]> eval,
                          int padId, int[] stopIds, int[] suppressIds, int samplesPerPrompt, OnlineConfig c) {
@@ -112,6 +65,17 @@ public abstract class OnlineTask implements TrainingLoop.Task {
         this.miniBatches = c.miniBatches;
         this.evalPrompts = c.evalPrompts;
         this.evalSeed = c.seed ^ 0x5DEECE66DL;
+        this.rolloutShards = c.rolloutShards;
+        this.rollouts = new LocalRollouts(reference, reward, padId);
+    }
+
+    /**
+     * Makes the rollouts with {@code source} (a cluster's) instead of in this process; the task
+     * then sees the same rollouts, as each is a function of the weights and its request alone.
+     */
+    public OnlineTask useRollouts(RolloutSource source) {
+        this.rollouts = source;
+        return this;
     }
 
     @Override
@@ -157,14 +121,13 @@ public abstract class OnlineTask implements TrainingLoop.Task {
     public Map<String, Double> evaluate(NDManager manager) {
         int n = Math.min(evalPrompts, eval.size());
         if (n == 0) return Map.of();
+        List<RolloutRequest> chunks = new ArrayList<>();
+        for (int from = 0, chunk = 0; from < n; from += EVAL_BATCH, chunk++)
+            chunks.add(new RolloutRequest(eval.subList(from, Math.min(n, from + EVAL_BATCH)), 1, sampling.withSeed(evalSeed + chunk), 0, false));
         Map<String, Double> sums = new LinkedHashMap<>();
-        for (int from = 0, chunk = 0; from < n; from += EVAL_BATCH, chunk++) {
-            int to = Math.min(n, from + EVAL_BATCH);
-            double share = (double) (to - from) / n;
-            try (NDManager m = manager.newSubManager()) {
-                Rollout r = rollout(m, eval.subList(from, to), 1, sampling.withSeed(evalSeed + chunk), false);
-                rolloutMetrics(r).forEach((k, v) -> sums.merge(k, v * share, Double::sum));
-            }
+        for (Rollout r : rollouts.rollouts(policy, chunks)) {
+            double share = (double) r.rows() / n;
+            rolloutMetrics(r).forEach((k, v) -> sums.merge(k, v * share, Double::sum));
         }
         return sums;
     }
@@ -192,52 +155,16 @@ public abstract class OnlineTask implements TrainingLoop.Task {
 
     /**
      * Responses sampled per prompt, scored, with their reference log-probs (and the reference's
-     * hidden states when {@code keepFeatures}); no gradients recorded.
+     * hidden states when {@code keepFeatures}), made by the rollout source in {@code rollout_shards}
+     * shards of whole prompt groups; no gradients recorded.
      */
     protected Rollout rollout(NDManager m, List<int[]> groupPrompts, int k, SamplingConfig config, boolean keepFeatures) {
-        List<int[]> prompts = new ArrayList<>(groupPrompts.size() * k);
-        for (int[] p : groupPrompts) for (int j = 0; j < k; j++) prompts.add(p);
-        try (NoGradient noGrad = new NoGradient()) {
-            List<Generation> samples = Sampler.generate(policy, prompts, config);
-            List<int[]> responses = samples.stream().map(Generation::tokens).toList();
-            double[][] tokenLogProbs = samples.stream().map(Generation::logProbs).toArray(double[][]::new);
-            double[] logProbs = samples.stream().mapToDouble(Generation::sequenceLogProb).toArray();
-            double[] scores = reward.score(prompts, responses);
-            if (reference == null) // GRPO with β = 0 loads no reference: nothing to compute against it
-                return new Rollout(prompts, responses, tokenLogProbs, logProbs, null, null, null, scores, groupPrompts.size());
-            try (NDManager sub = m.newSubManager()) {
-                ResponseBatch batch = ResponseBatch.rightPadded(sub, prompts, responses, padId);
-                NDArray hidden = reference.hidden(batch.ids(), null, null, null);
-                NDArray tokenRef = SequenceScorer.responseTokenLogProbs(reference, hidden, batch);
-                double[] ref = SequenceScorer.sumByRow(tokenRef, batch).toType(DataType.FLOAT64, false).toDoubleArray();
-                double[][] refTokens = new double[prompts.size()][];
-                float[] refFlat = tokenRef.toType(DataType.FLOAT32, false).toFloatArray();
-                for (int b = 0, i = 0; b < refTokens.length; i += refTokens[b].length, b++) {
-                    refTokens[b] = new double[responses.get(b).length];
-                    for (int j = 0; j < refTokens[b].length; j++) refTokens[b][j] = refFlat[i + j];
-                }
-                float[][] features = keepFeatures ? responseAligned(hidden, batch) : null;
-                return new Rollout(prompts, responses, tokenLogProbs, logProbs, ref, refTokens, features, scores, groupPrompts.size());
-            }
-        }
+        RolloutRequest whole = new RolloutRequest(groupPrompts, k, config, 0, keepFeatures);
+        return Rollout.concat(rollouts.rollouts(policy, whole.shards(rolloutShards)));
     }
 
     /** Whether training rollouts keep the reference's hidden states ({@link Rollout#referenceFeatures()}): false unless overridden. */
     protected boolean needsReferenceFeatures() { return false; }
-
-    /** [row][t·dim + d]: hidden [B, T, dim] at the position that predicts response token t (prompt length − 1 + t). */
-    private static float[][] responseAligned(NDArray hidden, ResponseBatch batch) {
-        int rows = batch.promptLengths().length, dim = (int) hidden.getShape().get(2);
-        long t = hidden.getShape().get(1);
-        float[] h = hidden.toType(DataType.FLOAT32, false).toFloatArray();
-        float[][] out = new float[rows][];
-        for (int b = 0; b < rows; b++) {
-            int start = batch.promptLengths()[b] - 1, len = batch.responseLengths()[b];
-            out[b] = new float[len * dim];
-            System.arraycopy(h, (int) ((b * t + start) * dim), out[b], 0, len * dim);
-        }
-        return out;
-    }
 
     private Map<String, Double> rolloutMetrics(Rollout r) {
         int n = r.scores().length;
@@ -253,7 +180,7 @@ public abstract class OnlineTask implements TrainingLoop.Task {
         if (r.refLogProbs() != null) m.put("objective/kl", kl / n);
         m.put("objective/entropy", entropy / n);
         m.put("response_length", length / n);
-        m.putAll(reward.lastMetrics());
+        m.putAll(r.rewardMetrics());
         return m;
     }
 

@@ -52,6 +52,9 @@ public final class OnlineTrainer {
             throw new UserError("need inner_epochs >= 1 and 1 <= mini_batches <= batch_size (got " + c.innerEpochs + ", "
                     + c.miniBatches + ", " + c.batchSize + ")");
         if (c.maxNewTokens < 1) throw new UserError("max_new_tokens must be >= 1, was " + c.maxNewTokens);
+        if (c.rolloutShards < 1) throw new UserError("rollout_shards must be >= 1, was " + c.rolloutShards);
+        if (c.sparkMaster != null && c.loraR > 0)
+            throw new UserError("spark_master ships the policy's full weights to the executors; LoRA runs make their rollouts here (unset spark_master)");
         boolean pairwise = PairwiseObjective.class.isAssignableFrom(method.parameters());
         Grpo grpo = method.parameters() == Grpo.class ? grpo(c) : null;
         if (grpo != null && c.samplesPerPrompt < 2)
@@ -101,10 +104,18 @@ public final class OnlineTrainer {
             String variant = grpo != null ? " (" + grpo.lossType().name().toLowerCase(Locale.ROOT) + ")" : pairwise ? "" : " (" + c.estimator + ")";
             log.accept(String.format(Locale.ROOT, "training %s%s online on %d prompts (%d held out), reward %s",
                     c.objective, variant, train.size(), eval.size(), rewardSpec.describe()));
-            try (reward) {
+            RolloutSource cluster = c.sparkMaster == null ? null : RolloutCluster.connect(c.sparkMaster,
+                    new RolloutWorkerSpec(run.modelPath.toAbsolutePath().toString(), absolute(c.reference), absolute(c.tokenizer),
+                            c.device, c.dtype, needsReference, rewardSpec), log);
+            if (cluster != null) task.useRollouts(cluster);
+            try (reward; cluster) {
                 return run.train(trainable, task, log);
             }
         }
+    }
+
+    private static String absolute(String path) {
+        return path == null ? null : Path.of(path).toAbsolutePath().toString();
     }
 
     /** GRPO's loss from the config: loss_type, epsilon_low, epsilon_high (default epsilon_low), beta (default 0). */

@@ -21,6 +21,7 @@ import io.align4j.model.io.ModelLoader;
 import io.align4j.objective.Objectives;
 import io.align4j.objective.PairwiseObjective;
 import io.align4j.tokenizer.TextTokenizer;
+import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,6 +78,37 @@ public final class PreferenceTrainer {
     /** The pairs the config's {@code drop_empty_responses}, {@code split} and {@code min_score_gap} keep. */
     static PairFilter pairFilter(PairDataConfig c) {
         return new PairFilter(c.dropEmptyResponses, c.split, c.minScoreGap);
+    }
+
+    /** What computes reference log-probs of pairs in batches of {@code batchSize}: here, or on a cluster. */
+    @FunctionalInterface
+    public interface ReferenceScorer {
+        ReferenceCache.Values score(List<TokenizedPair> pairs, int padId, int batchSize);
+    }
+
+    /**
+     * Fills the reference cache for the run {@code c} describes, its training and held-out pairs,
+     * with {@code scorer}'s log-probs (a cluster's, say), so the training run then reads them
+     * instead of running π_0; returns the cache keys. The scorer must give what
+     * {@link PreferenceTask#referenceLogProbs} gives: batch b of the pairs is the same rows anywhere.
+     */
+    public static List<String> precomputeReference(OfflineConfig c, ReferenceScorer scorer, Consumer<String> log) throws IOException {
+        if (!c.useReferenceCache) throw new UserError("use_reference_cache is false: the run would not read precomputed log-probs");
+        try (RunStart run = RunStart.open(c, true)) {
+            TextTokenizer tok = run.tokenizer();
+            List<TokenizedPair> train = new ArrayList<>(), eval = new ArrayList<>();
+            tokenizeSplit(c, tok, train, eval, log);
+            CausalLM reference = run.policy(true).reference();
+            ReferenceCache cache = new ReferenceCache(c.referenceCache != null ? Path.of(c.referenceCache) : ReferenceCache.defaultFolder());
+            List<String> keys = new ArrayList<>();
+            for (List<TokenizedPair> pairs : List.of(train, eval)) {
+                String key = ReferenceCache.key(reference.parameters(), pairs);
+                if (cache.load(key, pairs.size()).isEmpty()) cache.store(key, scorer.score(pairs, tok.padId(), c.batchSize));
+                log.accept("reference log-probs of " + pairs.size() + " pairs in the cache (" + key.substring(0, 12) + ")");
+                keys.add(key);
+            }
+            return keys;
+        }
     }
 
     static ReferenceCache.Values referenceValues(OfflineConfig c, CausalLM reference, NDManager manager,

@@ -38,7 +38,7 @@ public final class ReferenceCache {
     }
 
     /** Log-probs of the chosen and rejected responses, one per pair. */
-    public record Values(double[] chosen, double[] rejected) {
+    public record Values(double[] chosen, double[] rejected) implements java.io.Serializable {
         /** The values of the given pairs, in that order. */
         public Values select(int[] pairs) {
             double[] c = new double[pairs.length], r = new double[pairs.length];

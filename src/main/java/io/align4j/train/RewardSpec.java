@@ -23,12 +23,13 @@ import java.util.List;
  * @param timeoutSeconds longest wait for a Java reward's batch or a command's answer
  */
 public record RewardSpec(String rewardModel, List<String> classes, List<String> regexes, List<String> commands,
-                         List<Double> weights, double timeoutSeconds) {
+                         List<Double> weights, double timeoutSeconds) implements java.io.Serializable {
 
     public RewardSpec {
         classes = classes == null ? List.of() : List.copyOf(classes);
         regexes = regexes == null ? List.of() : List.copyOf(regexes);
         commands = commands == null ? List.of() : List.copyOf(commands);
+        weights = weights == null ? null : new java.util.ArrayList<>(weights); // serialisable (a cluster's executors build the rewards), nulls kept for the check
     }
 
     /** The rewards of a training config. */

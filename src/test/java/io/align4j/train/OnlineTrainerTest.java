@@ -102,7 +102,7 @@ class OnlineTrainerTest {
                     ShapedReward.rlhf(0.05), PolicyGradientTask.Estimator.RLOO, null, false, promptIds, List.of(), tok.padId(),
                     new int[0], new int[] {tok.bosId(), tok.eosId()}, c);
             try (NDManager m = manager.newSubManager()) {
-                OnlineTask.Rollout r = task.rollout(m, promptIds, 1, new SamplingConfig(1, 0, 1, 48, new int[0],
+                Rollout r = task.rollout(m, promptIds, 1, new SamplingConfig(1, 0, 1, 48, new int[0],
                         new int[] {tok.bosId(), tok.eosId()}, 7), false);
                 assertEquals(64, r.responses().size());
                 r.responses().forEach(a -> assertEquals(48, a.length));
