@@ -181,9 +181,6 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
         int javaTokens = Math.min(sampleTokens, context), engineTokens = Math.min(engineSampleTokens, context);
         out.put("sample_tokens_java", javaTokens);
         out.put("sample_tokens_engine", engineTokens);
-        String chosen = Sampler.usesJavaDecoder(model) ? "java" : "engine";
-        out.put("sample_chosen_path", chosen);
-        log.accept("sampler path chosen for this model: " + chosen);
         long parameters = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
         long streamed = streamedWeights(c, parameters);
         double bandwidthBound = bandwidth * 1e9 / (4.0 * streamed), peakBound = peak * 1e9 / (2.0 * streamed);
@@ -202,6 +199,9 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
             log.accept(String.format("Java decoder built (weights copied and packed) in %.2f s", build));
         }
         for (int batch : samplingBatches) {
+            String chosen = Sampler.usesJavaDecoder(model, batch) ? "java" : "engine";
+            out.put("sample_batch" + batch + "_chosen_path", chosen);
+            log.accept("batch " + batch + ": the sampler's measured choice is the " + chosen + " path");
             List<int[]> prompts = new ArrayList<>();
             for (int i = 0; i < batch; i++) prompts.add(new int[] {c.bosId()});
             SamplingConfig engineConfig = new SamplingConfig(1.0, 0, 0.9, engineTokens, new int[0], new int[0], 7);

