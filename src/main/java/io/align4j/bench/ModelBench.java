@@ -198,10 +198,10 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
             out.put("java_decoder_build_seconds", build);
             log.accept(String.format("Java decoder built (weights copied and packed) in %.2f s", build));
         }
+        String chosen = Sampler.usesJavaDecoder(model) ? "java" : "engine";
+        out.put("sample_chosen_path", chosen);
+        log.accept("the sampler's measured choice for this model: the " + chosen + " path");
         for (int batch : samplingBatches) {
-            String chosen = Sampler.usesJavaDecoder(model, batch) ? "java" : "engine";
-            out.put("sample_batch" + batch + "_chosen_path", chosen);
-            log.accept("batch " + batch + ": the sampler's measured choice is the " + chosen + " path");
             List<int[]> prompts = new ArrayList<>();
             for (int i = 0; i < batch; i++) prompts.add(new int[] {c.bosId()});
             SamplingConfig engineConfig = new SamplingConfig(1.0, 0, 0.9, engineTokens, new int[0], new int[0], 7);

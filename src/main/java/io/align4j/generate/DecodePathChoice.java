@@ -22,14 +22,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * Which path decodes a model faster at a batch size on this machine, the {@link JavaDecoder} or
- * the engine: measured, not assumed from a parameter count measured on one machine. The first
- * time a model shape is sampled at a batch class (1, up to 8, up to 32, more) it is timed on both
- * paths, a few greedy tokens each after a warm-up, and the faster is written to
- * {@code decode-paths.json} in the user's cache, keyed by the shape, the batch class, the cores
- * and the kernels. Every later process on the machine reads the decision instead of measuring
- * again, so the path (and with it the last bits of the sampling log-probs, which the two paths
- * agree on to 1e-4, with the same tokens) does not change between a run and its resumption.
+ * Which path decodes a model faster on this machine, the {@link JavaDecoder} or the engine:
+ * measured, not assumed from a parameter count measured on one machine. The first time a model
+ * shape is sampled it is timed on both paths at one row and at 32 rows (a few greedy tokens each
+ * after a warm-up), and the path with the smaller total is written to {@code decode-paths.json} in
+ * the user's cache, keyed by the shape, the cores and the kernels. Every later process on the
+ * machine reads the decision instead of measuring again, so the path (and with it the last bits
+ * of the sampling log-probs, which the two paths agree on to 1e-4, with the same tokens) does not
+ * change between a run and its resumption. The decision is one per model, not per batch size:
+ * a batch cut into shards (a distributed rollout) must sample on the path of the whole batch to
+ * give its bits.
  *
  * <p>The system property {@code align4j.sampler} set to {@code java} or {@code engine} forces a
  * path; {@code align4j.decode.paths} names another decisions file (tests use a temporary one).
@@ -38,8 +40,8 @@ public final class DecodePathChoice {
     private DecodePathChoice() {}
 
     public static final String FILE_PROPERTY = "align4j.decode.paths", FILE_NAME = "decode-paths.json";
-    /** The batch sizes a decision is measured at; a batch takes the smallest class at least its size, the last beyond it. */
-    static final int[] BATCH_CLASSES = {1, 8, 32, 64};
+    /** The batch sizes a decision is measured at: a lone row (bandwidth-bound) and a rollout-sized batch (compute-bound). */
+    static final int[] PROBE_BATCHES = {1, 32};
     /** Tokens timed per path: enough to see the per-token cost past the prompt's forward. */
     static final int PROBE_TOKENS = 8;
 
@@ -57,9 +59,9 @@ public final class DecodePathChoice {
     static Probe probe = DecodePathChoice::time;
     static Consumer<String> log = message -> System.err.println("align4j: " + message);
 
-    /** Whether the Java decoder is the faster path for {@code model} at {@code batch} rows (which it must support). */
-    public static boolean javaFaster(CausalLM model, int batch) {
-        String key = key(model.config(), batchClass(batch));
+    /** Whether the Java decoder is the faster path for {@code model} (which it must support). */
+    public static boolean javaFaster(CausalLM model) {
+        String key = key(model.config());
         Boolean known = DECIDED.get(key);
         if (known != null) return known;
         synchronized (DecodePathChoice.class) {
@@ -74,7 +76,7 @@ public final class DecodePathChoice {
             if (saved != null && saved.has("path")) {
                 java = saved.get("path").asText().equals("java");
             } else {
-                Decision d = measure(model, batchClass(batch), key);
+                Decision d = measure(model, key);
                 java = d.java();
                 ObjectNode entry = all.putObject(key);
                 entry.put("path", java ? "java" : "engine");
@@ -83,8 +85,8 @@ public final class DecodePathChoice {
                 entry.put("probe_tokens", PROBE_TOKENS);
                 entry.put("measured", Instant.now().toString());
                 write(file, all);
-                log.accept(String.format(Locale.ROOT, "decoding %s at batch %d on the %s path (measured %.1f ms Java, %.1f ms engine for %d"
-                        + " tokens; remembered in %s)", model.config().family(), batchClass(batch), java ? "Java" : "engine",
+                log.accept(String.format(Locale.ROOT, "decoding %s on the %s path (measured %.1f ms Java, %.1f ms engine for %d tokens"
+                        + " at batch 1 and 32; remembered in %s)", model.config().family(), java ? "Java" : "engine",
                         1e3 * d.javaSeconds(), 1e3 * d.engineSeconds(), PROBE_TOKENS, file));
             }
             } catch (IOException e) {
@@ -95,9 +97,13 @@ public final class DecodePathChoice {
         }
     }
 
-    static Decision measure(CausalLM model, int batch, String key) {
-        double java = Math.min(probe.seconds(model, batch, true), probe.seconds(model, batch, true));
-        double engine = Math.min(probe.seconds(model, batch, false), probe.seconds(model, batch, false));
+    /** Each path's best of two timings at each probe batch, summed over the batches. */
+    static Decision measure(CausalLM model, String key) {
+        double java = 0, engine = 0;
+        for (int batch : PROBE_BATCHES) {
+            java += Math.min(probe.seconds(model, batch, true), probe.seconds(model, batch, true));
+            engine += Math.min(probe.seconds(model, batch, false), probe.seconds(model, batch, false));
+        }
         return new Decision(key, java <= engine, java, engine);
     }
 
@@ -113,15 +119,10 @@ public final class DecodePathChoice {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    static int batchClass(int batch) {
-        for (int c : BATCH_CLASSES) if (batch <= c) return c;
-        return BATCH_CLASSES[BATCH_CLASSES.length - 1];
-    }
-
-    /** The model's shape, the batch class and what the machine brings to it. */
-    static String key(ModelConfig c, int batchClass) {
-        return String.format(Locale.ROOT, "%s dim=%d hidden=%d layers=%d heads=%d/%d vocab=%d tied=%b | batch=%d | cores=%d %s",
-                c.family(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.vocabSize(), c.tiedEmbeddings(), batchClass,
+    /** The model's shape and what the machine brings to it. */
+    static String key(ModelConfig c) {
+        return String.format(Locale.ROOT, "%s dim=%d hidden=%d layers=%d heads=%d/%d vocab=%d tied=%b | cores=%d %s",
+                c.family(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.vocabSize(), c.tiedEmbeddings(),
                 Runtime.getRuntime().availableProcessors(), JavaDecoder.vectorKernels() ? "vector" : "scalar");
     }
 

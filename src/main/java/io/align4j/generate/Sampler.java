@@ -32,8 +32,7 @@ public final class Sampler {
      * Continues each prompt (at least one token each, e.g. BOS) per {@code config}. A row ends at
      * a stop id, after {@code maxNewTokens}, or when the model's context is full. Models the
      * {@link JavaDecoder} supports (float32 on the CPU, a block it implements) decode on whichever
-     * of it and the engine {@link DecodePathChoice} measured faster on this machine at this batch
-     * size (the same function without per-op engine calls; tests hold the two paths to the same
+     * of it and the engine {@link DecodePathChoice} measured faster on this machine (the same function without per-op engine calls; tests hold the two paths to the same
      * tokens), others on the engine.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config) {
@@ -46,19 +45,19 @@ public final class Sampler {
      * rollout) samples bitwise what the whole batch samples in one call.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config, long firstRow) {
-        if (usesJavaDecoder(model, prompts.size())) return JavaDecoder.of(model).generate(prompts, config, firstRow);
+        if (usesJavaDecoder(model)) return JavaDecoder.of(model).generate(prompts, config, firstRow);
         return generateOnEngine(model, prompts, config, firstRow);
     }
 
     /**
-     * Whether {@link #generate} decodes this model at {@code batch} rows on the {@link JavaDecoder} rather than the engine:
-     * where the decoder supports the model, the path {@link DecodePathChoice} measured faster on this machine, unless
-     * {@link #PATH_PROPERTY} forces one.
+     * Whether {@link #generate} decodes this model on the {@link JavaDecoder} rather than the engine: where the decoder
+     * supports the model, the path {@link DecodePathChoice} measured faster on this machine, unless {@link #PATH_PROPERTY}
+     * forces one. The same at every batch size, so a batch and its shards decode alike.
      */
-    public static boolean usesJavaDecoder(CausalLM model, int batch) {
+    public static boolean usesJavaDecoder(CausalLM model) {
         String forced = System.getProperty(PATH_PROPERTY);
         if ("engine".equals(forced) || !JavaDecoder.supports(model)) return false;
-        return "java".equals(forced) || DecodePathChoice.javaFaster(model, batch);
+        return "java".equals(forced) || DecodePathChoice.javaFaster(model);
     }
 
     /** {@link #generate} on the engine's batched forward, whatever the model's dtype and device. */

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The sampler's path is the one measured faster, measured once per model shape, batch class and
- * machine and then read back (by this process or the next) instead of measured again; the real
+ * The sampler's path is the one measured faster, measured once per model shape and machine (at
+ * one row and at 32) and then read back (by this process or the next) instead of measured again; the real
  * probe times both paths. The timings here are a stand-in probe's, so the decisions are fixed.
  */
 class DecodePathChoiceTest {
@@ -57,28 +57,25 @@ class DecodePathChoiceTest {
     void theFasterPathIsChosenRememberedAndReadBackWithoutMeasuringAgain() throws Exception {
         try (NDManager m = NDManager.newBaseManager(); CausalLM model = Llama2cCheckpoint.read(SharedData.require(DataPaths.STORIES260K_MODEL), m)) {
             timings(0.002, 0.001);
-            assertFalse(Sampler.usesJavaDecoder(model, 16), "the engine measured faster at batch 16");
-            assertEquals(List.of("32 java", "32 java", "32 engine", "32 engine"), probed, "batch 16 is measured at its class, 32 rows");
-            timings(0.001, 0.002);
-            assertTrue(Sampler.usesJavaDecoder(model, 1), "the Java decoder measured faster at batch 1");
+            assertFalse(Sampler.usesJavaDecoder(model), "the engine measured faster");
+            assertEquals(List.of("1 java", "1 java", "1 engine", "1 engine", "32 java", "32 java", "32 engine", "32 engine"), probed,
+                    "best of two on each path at one row and at 32");
             probed.clear();
-            assertFalse(Sampler.usesJavaDecoder(model, 20), "the same class, decided already");
+            assertFalse(Sampler.usesJavaDecoder(model));
             assertTrue(probed.isEmpty(), "nothing measured again in this process");
 
-            // a new process reads the file: no probe runs, and the decisions stand
+            // a new process reads the file: no probe runs, and the decision stands
             DecodePathChoice.forget();
             DecodePathChoice.probe = (mm, b, j) -> { throw new AssertionError("measured again"); };
-            assertFalse(Sampler.usesJavaDecoder(model, 32));
-            assertTrue(Sampler.usesJavaDecoder(model, 1));
+            assertFalse(Sampler.usesJavaDecoder(model));
             JsonNode saved = new ObjectMapper().readTree(dir.resolve("paths.json").toFile());
-            assertEquals(2, saved.size(), saved.toString());
-            JsonNode batch32 = saved.get(DecodePathChoice.key(model.config(), 32));
-            assertEquals("engine", batch32.get("path").asText());
-            assertEquals(0.002, batch32.get("java_seconds").asDouble(), 0);
-            assertEquals(0.001, batch32.get("engine_seconds").asDouble(), 0);
+            assertEquals(1, saved.size(), saved.toString());
+            JsonNode entry = saved.get(DecodePathChoice.key(model.config()));
+            assertEquals("engine", entry.get("path").asText());
+            assertEquals(0.004, entry.get("java_seconds").asDouble(), 1e-12);
+            assertEquals(0.002, entry.get("engine_seconds").asDouble(), 1e-12);
 
             // whichever path is chosen, the tokens are the same (JavaDecoderTest holds the log-probs to 1e-4)
-            timings(0.002, 0.001);
             SamplingConfig seeded = SamplingConfig.sampling(1.0, 24, 11);
             List<int[]> prompts = List.of(new int[] {1}, new int[] {1, 40, 41});
             List<Generation> chosen = Sampler.generate(model, prompts, seeded);
@@ -97,28 +94,18 @@ class DecodePathChoiceTest {
         Files.writeString(dir.resolve("paths.json"), "{ not json");
         try (NDManager m = NDManager.newBaseManager(); CausalLM model = Llama2cCheckpoint.read(SharedData.require(DataPaths.STORIES260K_MODEL), m)) {
             timings(0.001, 0.002);
-            assertTrue(Sampler.usesJavaDecoder(model, 64));
-            assertEquals(4, probed.size());
-            assertTrue(new ObjectMapper().readTree(dir.resolve("paths.json").toFile()).has(DecodePathChoice.key(model.config(), 64)));
+            assertTrue(Sampler.usesJavaDecoder(model));
+            assertEquals(8, probed.size());
+            assertTrue(new ObjectMapper().readTree(dir.resolve("paths.json").toFile()).has(DecodePathChoice.key(model.config())));
         }
-    }
-
-    @Test
-    void batchesFallIntoTheirMeasuredClasses() {
-        assertEquals(1, DecodePathChoice.batchClass(1));
-        assertEquals(8, DecodePathChoice.batchClass(2));
-        assertEquals(8, DecodePathChoice.batchClass(8));
-        assertEquals(32, DecodePathChoice.batchClass(9));
-        assertEquals(64, DecodePathChoice.batchClass(33));
-        assertEquals(64, DecodePathChoice.batchClass(1000));
     }
 
     /** The real probe on stories260K: both paths run and a decision with both timings is written. */
     @Test
     void theRealProbeTimesBothPaths() throws Exception {
         try (NDManager m = NDManager.newBaseManager(); CausalLM model = Llama2cCheckpoint.read(SharedData.require(DataPaths.STORIES260K_MODEL), m)) {
-            Sampler.usesJavaDecoder(model, 8);
-            JsonNode entry = new ObjectMapper().readTree(dir.resolve("paths.json").toFile()).get(DecodePathChoice.key(model.config(), 8));
+            Sampler.usesJavaDecoder(model);
+            JsonNode entry = new ObjectMapper().readTree(dir.resolve("paths.json").toFile()).get(DecodePathChoice.key(model.config()));
             assertTrue(entry.get("java_seconds").asDouble() > 0 && entry.get("engine_seconds").asDouble() > 0, entry.toString());
             assertEquals(entry.get("java_seconds").asDouble() <= entry.get("engine_seconds").asDouble(), entry.get("path").asText().equals("java"));
         }

@@ -263,7 +263,7 @@ class ModelFamiliesTest {
                 String name = folder.getFileName().toString();
                 if (!JavaDecoder.supports(model)) {
                     enginePath.add(name);
-                    assertFalse(Sampler.usesJavaDecoder(model, 1), name);
+                    assertFalse(Sampler.usesJavaDecoder(model), name);
                     assertThrows(IllegalArgumentException.class, () -> JavaDecoder.of(model));
                     continue;
                 }
