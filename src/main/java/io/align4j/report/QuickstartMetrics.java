@@ -23,7 +23,7 @@ import java.util.Set;
  * by {@link QuickstartReport}: the single source of every number the report shows.
  * <pre>
  * { "task": {"pairs", "train_prompts", "eval_prompts", "samples_per_prompt", "budget", "seconds", "model",
- *            "preset", "gamma", "tau"},
+ *            "preset", "label_gamma", "target_tau"},
  *   "methods": [ {"name", "kind": "base|target|offline|online", "seconds", "optimum" (when the method has one),
  *                 "eval":   {"kl/target_forward": {"mean", "se"}, ...},
  *                 "curves": {"step": [...], "loss": [...], ...},
@@ -70,7 +70,8 @@ public record QuickstartMetrics(Task task, List<Method> methods, @JsonProperty("
                        @JsonProperty("train_prompts") int trainPrompts,
                        @JsonProperty("eval_prompts") int evalPrompts,
                        @JsonProperty("samples_per_prompt") int samplesPerPrompt,
-                       String budget, double seconds, String model, String preset, double gamma, double tau) {}
+                       String budget, double seconds, String model, String preset,
+                       @JsonProperty("label_gamma") double gamma, @JsonProperty("target_tau") double tau) {}
 
     /**
      * One method's results.
