@@ -104,6 +104,15 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                     log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f model GFLOP/s = %.0f%% of peak (FLOPs counted as the reference script counts them); "
                                     + "%.1f GFLOP/s = %.0f%% of peak executed (the classifier runs on response positions only)",
                             pairs, Math.min(length, c.maxSeqLen()), seconds, tokensPerSecond, gflops, 100 * gflops / peak, executed, 100 * executed / peak));
+                    // CPU time and page faults of one more step: on a shared machine they move less than wall time does
+                    double cpuBefore = ProcessMemory.cpuSeconds();
+                    long faultsBefore = ProcessMemory.minorFaults();
+                    dpo.step();
+                    double cpuSeconds = ProcessMemory.cpuSeconds() - cpuBefore;
+                    long faults = ProcessMemory.minorFaults() - faultsBefore;
+                    out.put("dpo_step_cpu_seconds", cpuSeconds);
+                    out.put("dpo_step_minor_faults", faults);
+                    log.accept(String.format("one more DPO step: %.1f s of process CPU time, %,d minor page faults", cpuSeconds, faults));
                     out.put("dpo_peak_rss_mib", ProcessMemory.peakResidentMiB());
                     log.accept(String.format("peak RSS after the DPO steps: %.0f MiB", ProcessMemory.peakResidentMiB()));
                     if (leakSteps > 0) out.putAll(memoryGrowth(dpo, log));
