@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.ndarray.types.Shape;
 import io.align4j.model.BlockCheckpointing;
 import io.align4j.model.CausalLM;
+import io.align4j.model.ChunkedLogProbs;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.family.ParameterLayout;
 import io.align4j.model.ResponseBatch;
@@ -38,6 +39,7 @@ public final class DpoStepBench implements AutoCloseable {
     private final CausalLM policy;
     private final Map<String, NDArray> trained;
     private final boolean checkpointBlocks;
+    private final int logitChunkTokens;
     private final NDManager manager;
     private final AdamW adam;
     private final Dpo dpo = new Dpo(0.1);
@@ -46,18 +48,21 @@ public final class DpoStepBench implements AutoCloseable {
 
     /** The policy's parameters are marked trainable; {@code seed} draws the token ids. */
     public DpoStepBench(CausalLM policy, int pairs, int length, long seed) {
-        this(policy, policy.parameters(), false, pairs, length, seed);
+        this(policy, policy.parameters(), false, ChunkedLogProbs.DEFAULT_CHUNK_TOKENS, pairs, length, seed);
     }
 
     /**
      * @param trained          the tensors the step updates (all parameters, or a LoRA adapter's), marked trainable
      * @param checkpointBlocks recompute each block in the backward pass ({@link BlockCheckpointing})
+     * @param logitChunkTokens positions per chunk of the LM head's logits, 0 for all at once ({@link ChunkedLogProbs})
      */
-    public DpoStepBench(CausalLM policy, Map<String, NDArray> trained, boolean checkpointBlocks, int pairs, int length, long seed) {
+    public DpoStepBench(CausalLM policy, Map<String, NDArray> trained, boolean checkpointBlocks, int logitChunkTokens, int pairs,
+                        int length, long seed) {
         if (pairs <= 0 || length < 2) throw new IllegalArgumentException("need pairs >= 1 and length >= 2");
         this.policy = policy;
         this.trained = trained;
         this.checkpointBlocks = checkpointBlocks;
+        this.logitChunkTokens = logitChunkTokens;
         this.manager = policy.manager().newSubManager();
         this.adam = AdamW.withDefaults(manager);
         this.pairs = pairs;
@@ -100,7 +105,8 @@ public final class DpoStepBench implements AutoCloseable {
     /** One forward, backward and optimiser step; returns the loss. */
     public double step() {
         try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector();
-             BlockCheckpointing.Scope scope = BlockCheckpointing.scope(checkpointBlocks)) {
+             BlockCheckpointing.Scope scope = BlockCheckpointing.scope(checkpointBlocks);
+             ChunkedLogProbs.Scope chunks = ChunkedLogProbs.scope(logitChunkTokens)) {
             NDArray sequenceLogProbs = SequenceScorer.sequenceLogProbs(policy, ResponseBatch.rightPadded(m, prompts, responses, 0));
             NDArray chosen = sequenceLogProbs.get("0:{}", pairs), rejected = sequenceLogProbs.get("{}:", pairs);
             NDArray reference = m.full(chosen.getShape(), -100f);

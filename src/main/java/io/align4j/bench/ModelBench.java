@@ -8,6 +8,7 @@ import io.align4j.generate.Sampler;
 import io.align4j.generate.SamplingConfig;
 import ai.djl.ndarray.NDArray;
 import io.align4j.model.CausalLM;
+import io.align4j.model.ChunkedLogProbs;
 import io.align4j.model.lora.LoraAdapters;
 import io.align4j.model.lora.LoraConfig;
 import java.util.List;
@@ -39,16 +40,17 @@ import java.util.function.Consumer;
  * @param sampleTokens       new tokens per row on the Java path (from BOS, temperature 1, top-p 0.9)
  * @param engineSampleTokens new tokens per row on the engine path (fewer: it is two orders slower)
  * @param leakSteps          DPO steps over which resident memory growth is measured; 0 skips it
+ * @param logitChunkTokens   positions per chunk of the DPO step's LM-head logits, 0 for all at once
  */
 public record ModelBench(String config, Path stories260K, int pairs, int length, int warmup, int repeats,
                          int sampleTokens, int engineSampleTokens, int leakSteps, boolean skipDpo, int[] samplingBatches,
-                         int loraR, boolean checkpointBlocks) {
+                         int loraR, boolean checkpointBlocks, int logitChunkTokens) {
 
     /** All parts, sampling at batch 1, 16 and 64. */
     public ModelBench(String config, Path stories260K, int pairs, int length, int warmup, int repeats, int sampleTokens,
                       int engineSampleTokens, int leakSteps) {
         this(config, stories260K, pairs, length, warmup, repeats, sampleTokens, engineSampleTokens, leakSteps, false, SAMPLING_BATCHES, 0,
-                false);
+                false, ChunkedLogProbs.DEFAULT_CHUNK_TOKENS);
     }
 
     /** Matmul size for the peak: 2048² fp32 is the shape the design notes quote. */
@@ -85,7 +87,8 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                 Map<String, NDArray> trained = adapters == null ? base.parameters() : adapters.tensors();
                 out.put("dpo_lora_r", loraR);
                 out.put("dpo_gradient_checkpointing", checkpointBlocks);
-                try (DpoStepBench dpo = new DpoStepBench(policy, trained, checkpointBlocks, pairs, Math.min(length, c.maxSeqLen()), 1)) {
+                out.put("dpo_logit_chunk_tokens", logitChunkTokens);
+                try (DpoStepBench dpo = new DpoStepBench(policy, trained, checkpointBlocks, logitChunkTokens, pairs, Math.min(length, c.maxSeqLen()), 1)) {
                     double seconds = Timing.medianSeconds(warmup, repeats, dpo::step);
                     double tokensPerSecond = dpo.tokensPerStep() / seconds;
                     double gflops = tokensPerSecond * dpo.flopsPerToken() / 1e9;
@@ -101,6 +104,15 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                     log.accept(String.format("DPO step %d pairs × %d tokens: %.4f s, %.0f tokens/s, %.1f model GFLOP/s = %.0f%% of peak (FLOPs counted as the reference script counts them); "
                                     + "%.1f GFLOP/s = %.0f%% of peak executed (the classifier runs on response positions only)",
                             pairs, Math.min(length, c.maxSeqLen()), seconds, tokensPerSecond, gflops, 100 * gflops / peak, executed, 100 * executed / peak));
+                    // CPU time and page faults of one more step: on a shared machine they move less than wall time does
+                    double cpuBefore = ProcessMemory.cpuSeconds();
+                    long faultsBefore = ProcessMemory.minorFaults();
+                    dpo.step();
+                    double cpuSeconds = ProcessMemory.cpuSeconds() - cpuBefore;
+                    long faults = ProcessMemory.minorFaults() - faultsBefore;
+                    out.put("dpo_step_cpu_seconds", cpuSeconds);
+                    out.put("dpo_step_minor_faults", faults);
+                    log.accept(String.format("one more DPO step: %.1f s of process CPU time, %,d minor page faults", cpuSeconds, faults));
                     out.put("dpo_peak_rss_mib", ProcessMemory.peakResidentMiB());
                     log.accept(String.format("peak RSS after the DPO steps: %.0f MiB", ProcessMemory.peakResidentMiB()));
                     if (leakSteps > 0) out.putAll(memoryGrowth(dpo, log));

@@ -44,6 +44,31 @@ public final class ProcessMemory {
     /** Peak resident set size in MiB, or NaN where /proc is not available. */
     public static double peakResidentMiB() { return field("VmHWM:"); }
 
+    /**
+     * Minor page faults of this process so far (/proc/self/stat), or −1 where /proc is not available:
+     * each is a page the kernel mapped in because memory was touched for the first time since the
+     * allocator got it, the cost of an allocator that hands large blocks back to the kernel.
+     */
+    public static long minorFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            // fields after the command name, which is in parentheses and may contain spaces; minflt is field 10
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[7]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** CPU time of all this process's threads so far, in seconds, or NaN where the JVM does not report it. */
+    public static double cpuSeconds() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            long nanos = os.getProcessCpuTime();
+            return nanos < 0 ? Double.NaN : nanos / 1e9;
+        }
+        return Double.NaN;
+    }
+
     private static double field(String name) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import io.align4j.model.ChunkedLogProbs;
 import picocli.CommandLine.Option;
 
 /** Measures matmul peak, DPO step, sampling and memory for a model configuration; delegates to {@link ModelBench}. */
@@ -54,6 +55,10 @@ public final class BenchCommand implements Callable<Integer> {
             + " TRL's --grad-ckpt)")
     boolean gradientCheckpointing;
 
+    @Option(names = "--logit-chunk-tokens", defaultValue = "" + ChunkedLogProbs.DEFAULT_CHUNK_TOKENS, description = "response"
+            + " positions per chunk of the DPO step's LM-head logits; 0 computes them all at once (default: ${DEFAULT-VALUE})")
+    int logitChunkTokens;
+
     @Option(names = "--json", description = "also write all figures to this JSON file")
     Path json;
 
@@ -61,12 +66,13 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (batches == null || batches.length == 0 || java.util.Arrays.stream(batches).anyMatch(b -> b <= 0))
             throw new UserError("--batches: give positive batch sizes, e.g. 1,16,64");
-        if (pairs <= 0 || seqLen < 2 || warmup < 0 || repeats <= 0 || sampleTokens < 0 || engineSampleTokens <= 0 || leakSteps < 0)
+        if (pairs <= 0 || seqLen < 2 || warmup < 0 || repeats <= 0 || sampleTokens < 0 || engineSampleTokens <= 0 || leakSteps < 0
+                || logitChunkTokens < 0)
             throw new UserError("--pairs, --repeats and --engine-sample-tokens must be positive, --seq-len at least 2, "
-                    + "--warmup, --sample-tokens and --leak-steps not negative");
+                    + "--warmup, --sample-tokens, --leak-steps and --logit-chunk-tokens not negative");
         Path stories = DataPaths.root().resolve(DataPaths.STORIES260K_MODEL);
         Map<String, Object> figures = new ModelBench(config, stories, pairs, seqLen, warmup, repeats, sampleTokens,
-                engineSampleTokens, leakSteps, skipDpo, batches, loraR, gradientCheckpointing).run(System.out::println);
+                engineSampleTokens, leakSteps, skipDpo, batches, loraR, gradientCheckpointing, logitChunkTokens).run(System.out::println);
         if (json != null) {
             try {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), figures);

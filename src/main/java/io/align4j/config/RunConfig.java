@@ -70,6 +70,9 @@ public abstract class RunConfig {
     @Setting("Recompute each transformer block's activations in the backward pass instead of keeping them from the forward"
             + " (activation checkpointing): less memory for about one more forward of compute per step; not with lora_dropout > 0.")
     public boolean gradientCheckpointing = false;
+    @Setting("Response positions whose logits (positions × vocabulary floats) the LM head computes at a time, forwards and"
+            + " backwards, so a step's full logits never exist at once; 0 computes them all together (more memory, no recomputation).")
+    public int logitChunkTokens = 512;
 
     // where and how precisely to compute
     @Setting("Device every tensor of the run lives on: cpu, or gpu / gpu:N with a CUDA libtorch on the class path (only cpu is tested).")

@@ -15,6 +15,9 @@ import java.util.Deque;
  * input. Memory then holds one block's activations instead of all of them, for about one more
  * forward of compute.
  *
+ * <p>The deferred passes are the one place where a backward that DJL's autograd cannot express runs:
+ * {@link ChunkedLogProbs} defers its LM-head gradient here too, whether or not blocks are checkpointed.
+ *
  * <p>The switch and the deferred passes belong to the calling thread; {@link #scope} bounds them.
  */
 public final class BlockCheckpointing {
@@ -28,6 +31,7 @@ public final class BlockCheckpointing {
 
     private static final ThreadLocal<Boolean> ON = ThreadLocal.withInitial(() -> false);
     private static final ThreadLocal<Deque<Deferred>> PENDING = ThreadLocal.withInitial(ArrayDeque::new);
+    private static final ThreadLocal<Integer> OPEN_SCOPES = ThreadLocal.withInitial(() -> 0);
 
     private BlockCheckpointing() {}
 
@@ -35,6 +39,7 @@ public final class BlockCheckpointing {
     public static Scope scope(boolean enabled) {
         boolean previous = ON.get();
         ON.set(enabled);
+        OPEN_SCOPES.set(OPEN_SCOPES.get() + 1);
         return new Scope(previous);
     }
 
@@ -47,12 +52,19 @@ public final class BlockCheckpointing {
         @Override
         public void close() {
             ON.set(previous);
+            OPEN_SCOPES.set(OPEN_SCOPES.get() - 1);
             Deque<Deferred> pending = PENDING.get();
             while (!pending.isEmpty()) pending.pop().discard();
         }
     }
 
     static boolean active() { return ON.get(); }
+
+    /**
+     * Whether a scope is open, i.e. the caller promises to run {@link #backward} after its loss's
+     * backward: only then may a forward leave part of its backward to a deferred pass.
+     */
+    static boolean deferring() { return OPEN_SCOPES.get() > 0; }
 
     static void defer(Deferred d) { PENDING.get().push(d); }
 

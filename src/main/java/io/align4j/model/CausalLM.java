@@ -46,6 +46,21 @@ public interface CausalLM extends AutoCloseable {
     /** The classifier (LM head) on hidden states: {@code forward(...) = classifier(hidden(...))}. */
     NDArray classifier(NDArray hidden);
 
+    /**
+     * [N, 1] {@code log_softmax(classifier(h_i))[targets_i]}: the log-prob of each target token
+     * given the hidden state [N, dim] that predicts it, differentiable like {@link #classifier}.
+     * This computes all [N, vocab] logits at once; {@link Transformer} overrides it to go through
+     * them in chunks of positions ({@link ChunkedLogProbs}).
+     *
+     * @param targets int64 [N, 1]
+     */
+    default NDArray targetLogProbs(NDArray hidden, NDArray targets) {
+        NDArray logits = classifier(hidden);
+        NDArray logProbs = logits.logSoftmax(-1);
+        logits.close(); // log_softmax's backward needs only its output: the [N, V] logits need not outlive this line
+        return logProbs.gather(targets, -1);
+    }
+
     /** An empty cache for this model. */
     KvCache newCache();
 

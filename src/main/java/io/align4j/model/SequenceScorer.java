@@ -66,7 +66,9 @@ public final class SequenceScorer {
      * up to float round-off (summation order). A fused log_softmax over the selected logits
      * followed by a gather is used rather than {@code gather − logsumexp}: without a fused
      * logsumexp in the engine, {@code max, sub, exp, sum, log} write more [N, V] buffers
-     * forwards and backwards than log_softmax does.
+     * forwards and backwards than log_softmax does. The classifier and log_softmax run through
+     * {@link CausalLM#targetLogProbs}, which on a {@link Transformer} takes the positions in chunks
+     * ({@link ChunkedLogProbs}), so the [N, V] logits never exist whole.
      */
     public static NDArray sequenceLogProbs(CausalLM model, NDArray hidden, ResponseBatch batch) {
         return sumByRow(responseTokenLogProbs(model, hidden, batch), batch);
@@ -92,10 +94,7 @@ public final class SequenceScorer {
             }
         }
         NDArray selected = hidden.reshape(shape.get(0) * width, shape.get(2)).get(m.create(positions));
-        NDArray logits = model.classifier(selected);
-        NDArray logProbs = logits.logSoftmax(-1);
-        logits.close(); // log_softmax's backward needs only its output: the [N, V] logits need not outlive this line
-        return logProbs.gather(m.create(targets, new Shape(tokens, 1)), -1);
+        return model.targetLogProbs(selected, m.create(targets, new Shape(tokens, 1)));
     }
 
     /** [B] row sums of {@link #responseTokenLogProbs}' [N, 1], as the matrix product with S_{b,i} = 1 iff token i belongs to row b. */

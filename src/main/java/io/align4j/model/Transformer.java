@@ -68,6 +68,13 @@ public final class Transformer implements CausalLM {
     }
 
     @Override
+    public NDArray targetLogProbs(NDArray hidden, NDArray targets) {
+        Linear head = weights.classifier();
+        if (!ChunkedLogProbs.applies(head)) return CausalLM.super.targetLogProbs(hidden, targets);
+        return ChunkedLogProbs.targetLogProbs((Linear.Dense) head, config.features().finalSoftcap(), hidden, targets);
+    }
+
+    @Override
     public NDArray hidden(NDArray ids, NDArray positions, NDArray attentionMask, KvCache cache) {
         NDManager m = ids.getManager();
         BlockFeatures f = config.features();

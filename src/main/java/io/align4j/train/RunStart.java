@@ -53,6 +53,8 @@ final class RunStart implements AutoCloseable {
         if (c.gradientCheckpointing && c.loraR > 0 && c.loraDropout > 0)
             throw new UserError("gradient_checkpointing recomputes each block in the backward pass, where LoRA dropout would draw"
                     + " other masks than the forward did: set lora_dropout to 0 or leave gradient_checkpointing off");
+        if (c.logitChunkTokens < 0)
+            throw new UserError("logit_chunk_tokens is " + c.logitChunkTokens + ": give a positive number of positions, or 0 for unchunked logits");
         NDManager manager = compute(c).newManager();
         try {
             return new RunStart(c, manager);

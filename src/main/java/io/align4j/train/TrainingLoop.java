@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.align4j.config.ConfigLoader;
 import io.align4j.config.RunConfig;
 import io.align4j.model.BlockCheckpointing;
+import io.align4j.model.ChunkedLogProbs;
 import io.align4j.model.ModelConfig;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.safetensors.SafeTensors;
@@ -170,7 +171,9 @@ public final class TrainingLoop {
         long firstStep = step;
         Map<String, Double> last = Map.of(), evalMetrics = Map.of();
         EpochOrder order = new EpochOrder(task.trainSize(), config.seed);
-        try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"), step)) {
+        // the chunk size holds for every log-prob of the run: updates, rollouts and held-out evaluation alike
+        try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"), step);
+             ChunkedLogProbs.Scope logitChunks = ChunkedLogProbs.scope(config.logitChunkTokens)) {
             ProgressBar bar = new ProgressBar(config.objective, step, totalSteps, System.err);
             while (step < totalSteps) {
                 Map<String, Double> stepMetrics = new LinkedHashMap<>();
