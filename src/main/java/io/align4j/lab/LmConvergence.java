@@ -214,14 +214,14 @@ public final class LmConvergence {
                         hi[i] = e.mean() + se;
                         allPositive &= lo[i] > 0;
                     }
-                    if (complete) series.add(new Plots.Series(m, x, y, lo, hi));
+                    if (complete) series.add(new Plots.Series(m, x, y, lo, hi, config.methods().indexOf(m)));
                 }
                 Row pi0 = row(0, "pi0");
                 if (metric.equals(TaskEvaluation.KL_TARGET_FORWARD) && pi0 != null) {
                     double level = pi0.metrics().get(metric).mean();
                     double[] flat = new double[x.length];
                     java.util.Arrays.fill(flat, level);
-                    series.add(new Plots.Series("pi_0", x, flat));
+                    series.add(new Plots.Series("pi_0", x, flat, null, null, config.methods().size()));
                     allPositive &= level > 0;
                 }
                 if (series.isEmpty()) continue;

@@ -27,9 +27,14 @@ public final class Plots {
         new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40),
         new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194), new Color(127, 127, 127)};
 
-    /** One curve; {@code lower}/{@code upper} (both or neither) shade a band around it. */
-    public record Series(String name, double[] x, double[] y, double[] lower, double[] upper) {
-        public Series(String name, double[] x, double[] y) { this(name, x, y, null, null); }
+    /**
+     * One curve; {@code lower}/{@code upper} (both or neither) shade a band around it; {@code colour}
+     * picks its palette entry (−1: its place in the panel), so one name keeps its colour across panels.
+     */
+    public record Series(String name, double[] x, double[] y, double[] lower, double[] upper, int colour) {
+        public Series(String name, double[] x, double[] y) { this(name, x, y, null, null, -1); }
+
+        public Series(String name, double[] x, double[] y, double[] lower, double[] upper) { this(name, x, y, lower, upper, -1); }
 
         public Series {
             if (x.length != y.length) throw new IllegalArgumentException(name + ": x and y differ in length");
@@ -84,7 +89,8 @@ public final class Plots {
         styler.setPlotBackgroundColor(Color.WHITE);
         int i = 0;
         for (Series s : p.series()) {
-            Color c = PALETTE[i++ % PALETTE.length];
+            Color c = PALETTE[(s.colour() >= 0 ? s.colour() : i) % PALETTE.length];
+            i++;
             if (s.lower() != null) {
                 int n = s.x().length;
                 double[] px = new double[2 * n], py = new double[2 * n];
