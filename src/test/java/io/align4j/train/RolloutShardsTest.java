@@ -28,6 +28,22 @@ import org.junit.jupiter.api.Test;
  */
 class RolloutShardsTest {
 
+    /**
+     * The Java decoder computes each row on its own, so a row's log-probs are bitwise the same in any
+     * batch; the engine's batched forward is not batch-invariant (see the reference's below). The
+     * sampler's path is measured per machine ({@code DecodePathChoice}), so these tests pin the Java
+     * path: on the engine path the shards are still a setting whose same value gives the same bits.
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void onTheJavaPath() {
+        System.setProperty(io.align4j.generate.Sampler.PATH_PROPERTY, "java");
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void measuredPathAgain() {
+        System.clearProperty(io.align4j.generate.Sampler.PATH_PROPERTY);
+    }
+
     @Test
     void shardsSampleAndScoreWhatTheWholeRequestDoes() {
         SharedData.require(DataPaths.STORIES260K_MODEL);
