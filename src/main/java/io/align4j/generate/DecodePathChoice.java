@@ -3,6 +3,7 @@ package io.align4j.generate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.align4j.hub.HubSettings;
 import io.align4j.model.CausalLM;
 import io.align4j.model.ModelConfig;
 import io.align4j.util.AtomicFiles;
@@ -141,10 +142,7 @@ public final class DecodePathChoice {
     static Path file() {
         String given = System.getProperty(FILE_PROPERTY);
         if (given != null && !given.isBlank()) return Path.of(given);
-        String env = System.getenv("ALIGN4J_CACHE"), xdg = System.getenv("XDG_CACHE_HOME");
-        Path root = env != null && !env.isBlank() ? Path.of(env)
-                : xdg != null && !xdg.isBlank() ? Path.of(xdg, "align4j") : Path.of(System.getProperty("user.home"), ".cache", "align4j");
-        return root.resolve(FILE_NAME);
+        return HubSettings.fromEnvironment().cacheRoot().resolve(FILE_NAME);
     }
 
     /** Forgets what this process has decided (the file stays): for tests. */
