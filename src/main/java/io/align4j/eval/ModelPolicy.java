@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.generate.Generation;
-import io.align4j.generate.Sampler;
-import io.align4j.generate.SamplingConfig;
 import io.align4j.model.ResponseBatch;
 import io.align4j.model.SequenceScorer;
 import io.align4j.model.CausalLM;
@@ -22,11 +20,7 @@ public record ModelPolicy(String name, CausalLM model, int[] suppressIds, int pa
 
     @Override
     public List<int[]> sample(List<int[]> prompts, int k, int length, long seed) {
-        List<int[]> rows = new ArrayList<>(prompts.size() * k);
-        for (int[] p : prompts) for (int j = 0; j < k; j++) rows.add(p);
-        List<int[]> out = new ArrayList<>(rows.size());
-        for (Generation g : BatchSampling.sample(model, rows, length, suppressIds, seed, batch)) out.add(g.tokens());
-        return out;
+        return sampleAtTemperature(prompts, k, length, seed, 1);
     }
 
     @Override
@@ -42,10 +36,7 @@ public record ModelPolicy(String name, CausalLM model, int[] suppressIds, int pa
         List<int[]> rows = new ArrayList<>(prompts.size() * k);
         for (int[] p : prompts) for (int j = 0; j < k; j++) rows.add(p);
         List<int[]> out = new ArrayList<>(rows.size());
-        for (int from = 0, chunk = 0; from < rows.size(); from += batch, chunk++) {
-            SamplingConfig config = new SamplingConfig(temperature, 0, 1, length, new int[0], suppressIds, BatchSampling.mix(seed, chunk));
-            for (Generation g : Sampler.generate(model, rows.subList(from, Math.min(rows.size(), from + batch)), config)) out.add(g.tokens());
-        }
+        for (Generation g : BatchSampling.sample(model, rows, length, suppressIds, seed, batch, 0, temperature)) out.add(g.tokens());
         return out;
     }
 

@@ -41,11 +41,17 @@ public final class BatchSampling {
      */
     public static List<Generation> sample(CausalLM model, List<int[]> rows, int length, int[] suppressIds, long seed, int batch,
                                           long firstRow) {
+        return sample(model, rows, length, suppressIds, seed, batch, firstRow, 1);
+    }
+
+    /** {@link #sample(CausalLM, List, int, int[], long, int, long)} at {@code temperature} (the logits divided by it) instead of 1. */
+    public static List<Generation> sample(CausalLM model, List<int[]> rows, int length, int[] suppressIds, long seed, int batch,
+                                          long firstRow, double temperature) {
         List<Generation> out = new ArrayList<>(rows.size());
         for (int from = 0; from < rows.size(); ) {
             long global = firstRow + from, chunk = global / batch;
             int to = (int) Math.min(rows.size(), (chunk + 1) * batch - firstRow);
-            SamplingConfig config = new SamplingConfig(1, 0, 1, length, new int[0], suppressIds, mix(seed, chunk));
+            SamplingConfig config = new SamplingConfig(temperature, 0, 1, length, new int[0], suppressIds, mix(seed, chunk));
             out.addAll(Sampler.generate(model, rows.subList(from, to), config, global % batch));
             from = to;
         }
