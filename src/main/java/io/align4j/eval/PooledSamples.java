@@ -113,20 +113,10 @@ public record PooledSamples(double[][] refLogp, double[][] policyLogp, double[][
                     logTerms[0] = Math.log(counts[0]) + d.refLogp()[p][i];
                     logTerms[1] = Math.log(counts[1]) + d.policyLogp()[p][i];
                     if (counts.length == 3) logTerms[2] = Math.log(counts[2]) + d.temperedLogp()[p][i];
-                    mixture[p][j] = logSumExp(logTerms) - Math.log(total);
+                    mixture[p][j] = TargetEstimators.logSumExp(logTerms) - Math.log(total);
                 }
             }
         }
         return new PooledSamples(ref, pol, r, mixture, counts[0], counts[1]);
-    }
-
-    /** ln Σ exp, where a term of a proposal with no draws (ln 0 = −∞) adds nothing. */
-    private static double logSumExp(double[] x) {
-        double hi = Double.NEGATIVE_INFINITY;
-        for (double v : x) hi = Math.max(hi, v);
-        if (hi == Double.NEGATIVE_INFINITY) return hi;
-        double s = 0;
-        for (double v : x) s += Math.exp(v - hi);
-        return hi + Math.log(s);
     }
 }

@@ -52,6 +52,16 @@ public final class TargetEstimators {
         return Estimate.of(perPrompt);
     }
 
+    /** ln Σ exp x, where a term of −∞ (ln 0) adds nothing; −∞ when every term is. */
+    public static double logSumExp(double[] x) {
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double v : x) hi = Math.max(hi, v);
+        if (hi == Double.NEGATIVE_INFINITY) return hi;
+        double s = 0;
+        for (double v : x) s += Math.exp(v - hi);
+        return hi + Math.log(s);
+    }
+
     public static double logMeanExp(double[] x) {
         double max = Double.NEGATIVE_INFINITY;
         for (double v : x) max = Math.max(max, v);

@@ -27,7 +27,7 @@ class TargetEstimatorsTest {
             for (int a = 0; a < RESPONSES; a++) reward[p][a] = 2 * rng.nextDouble() - 1;
             double[] tilted = new double[RESPONSES];
             for (int a = 0; a < RESPONSES; a++) tilted[a] = refLogp[p][a] + reward[p][a] / TAU;
-            logZ[p] = logSumExp(tilted);
+            logZ[p] = TargetEstimators.logSumExp(tilted);
             targetLogp[p] = new double[RESPONSES];
             for (int a = 0; a < RESPONSES; a++) targetLogp[p][a] = tilted[a] - logZ[p];
         }
@@ -201,7 +201,7 @@ class TargetEstimatorsTest {
     private double logZ(Tilt tilt, int p) {
         double[] u = new double[RESPONSES];
         for (int a = 0; a < RESPONSES; a++) u[a] = tilt.logUnnormalised(refLogp[p][a], reward[p][a]);
-        return logSumExp(u);
+        return TargetEstimators.logSumExp(u);
     }
 
     /** ln of a tilt's normalised probabilities, by enumeration. */
@@ -224,12 +224,8 @@ class TargetEstimatorsTest {
         return s;
     }
 
-    private static double logSumExp(double[] x) {
-        return TargetEstimators.logMeanExp(x) + Math.log(x.length);
-    }
-
     private static double[] logSoftmax(double[] x) {
-        double lse = logSumExp(x);
+        double lse = TargetEstimators.logSumExp(x);
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) out[i] = x[i] - lse;
         return out;
