@@ -3,6 +3,7 @@ package io.align4j.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import io.align4j.model.ScalarOps;
 import java.util.Map;
 
 /** Global-norm gradient clipping, which DJL lacks (it clips element-wise only). */
@@ -21,22 +22,25 @@ public final class GradientClipping {
         try {
             for (NDArray w : parameters.values()) {
                 if (!w.hasGradient()) continue;
-                // each getGradient() is a new handle on the gradient: close it, or handles pile up per step
-                try (NDArray g = w.getGradient()) {
-                    squares.add(g.square().sum());
+                // each getGradient() is a new handle on the gradient, and what is computed from it lives in the
+                // parameter's manager, that is until the model is closed: close both, or a parameter-sized square
+                // per parameter piles up every step
+                try (NDArray g = w.getGradient(); NDArray square = g.square()) {
+                    squares.add(square.sum());
                 }
             }
             if (squares.isEmpty()) return 0;
             double norm;
-            try (NDArray total = NDArrays.stack(squares).sum()) {
-                norm = Math.sqrt(total.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble());
+            try (NDArray stacked = NDArrays.stack(squares); NDArray total = stacked.sum();
+                 NDArray inFloat64 = total.toType(ai.djl.ndarray.types.DataType.FLOAT64, true)) {
+                norm = Math.sqrt(inFloat64.getDouble());
             }
             if (!Double.isFinite(norm) || maxNorm <= 0 || norm <= maxNorm) return norm;
             double scale = maxNorm / (norm + 1e-6);
             for (NDArray w : parameters.values()) {
                 if (!w.hasGradient()) continue;
-                try (NDArray g = w.getGradient()) {
-                    g.muli(scale);
+                try (NDArray g = w.getGradient(); NDArray factor = ScalarOps.constant(g, scale)) {
+                    g.muli(factor); // muli(Number) would leave its scalar in the parameter's manager
                 }
             }
             return norm;

@@ -1,6 +1,7 @@
 package io.align4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -66,6 +67,33 @@ class OptimizationTest {
             double norm = GradientClipping.clipGlobalNorm(params, 10.0);
             assertEquals(1.0, norm, 1e-6);
             assertEquals(DataType.FLOAT64, a.getGradient().getDataType());
+        }
+    }
+
+    /**
+     * Clipping (with a norm above the bound, so it scales), the AdamW update and zeroing leave no array
+     * behind in the parameters' manager: whatever they compute from a gradient handle lands there, and
+     * would live as long as the model, a parameter-sized array per parameter and step.
+     */
+    @Test
+    void anOptimiserStepLeavesNothingInTheParametersManager() {
+        try (NDManager root = NDManager.newBaseManager(); NDManager parameters = root.newSubManager()) {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            params.put("w", parameters.create(new float[] {1, 2, 3, 4}, new ai.djl.ndarray.types.Shape(2, 2)));
+            params.put("b", parameters.create(new float[] {0.5f, -1}));
+            params.values().forEach(p -> p.setRequiresGradient(true));
+            AdamW adam = AdamW.withDefaults(root);
+            for (int step = 0; step < 3; step++) {
+                try (NDManager s = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray x = s.create(new float[] {3, -2});
+                    gc.backward(params.get("w").matMul(x).add(params.get("b")).square().sum());
+                }
+                int before = io.align4j.testing.ManagedArrays.count(parameters);
+                assertTrue(GradientClipping.clipGlobalNorm(params, 1e-3) > 1e-3, "the norm exceeds the bound, so clipping scales");
+                adam.step(params, 1e-2);
+                Gradients.zero(params);
+                assertEquals(before, io.align4j.testing.ManagedArrays.count(parameters), "arrays in the parameters' manager after step " + step);
+            }
         }
     }
 
