@@ -49,17 +49,34 @@ public interface CausalLM extends AutoCloseable {
     /**
      * [N, 1] {@code log_softmax(classifier(h_i))[targets_i]}: the log-prob of each target token
      * given the hidden state [N, dim] that predicts it, differentiable like {@link #classifier}.
+     *
+     * @param targets int64 [N, 1]
+     */
+    default NDArray targetLogProbs(NDArray hidden, NDArray targets) {
+        return targetScores(hidden, targets, false).logProbs();
+    }
+
+    /**
+     * The log-probs of {@link #targetLogProbs} and, when {@code withEntropy}, the entropy
+     * {@code H_i = −Σ_v p_i(v) ln p_i(v)} of each next-token distribution, from the same logits.
      * This computes all [N, vocab] logits at once; {@link Transformer} overrides it to go through
      * them in chunks of positions ({@link ChunkedLogProbs}).
      *
      * @param targets int64 [N, 1]
      */
-    default NDArray targetLogProbs(NDArray hidden, NDArray targets) {
+    default TargetScores targetScores(NDArray hidden, NDArray targets, boolean withEntropy) {
         NDArray logits = classifier(hidden);
         NDArray logProbs = logits.logSoftmax(-1);
         logits.close(); // log_softmax's backward needs only its output: the [N, V] logits need not outlive this line
-        return logProbs.gather(targets, -1);
+        NDArray entropy = withEntropy ? ChunkedLogProbs.entropy(logProbs) : null;
+        return new TargetScores(logProbs.gather(targets, -1), entropy);
     }
+
+    /**
+     * @param logProbs [N, 1] ln p_i(target_i), differentiable
+     * @param entropy  [N, 1] H_i, detached (a metric, never a loss term here); null when not asked for
+     */
+    record TargetScores(NDArray logProbs, NDArray entropy) {}
 
     /** An empty cache for this model. */
     KvCache newCache();

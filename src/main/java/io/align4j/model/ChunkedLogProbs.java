@@ -80,17 +80,19 @@ public final class ChunkedLogProbs {
     }
 
     /**
-     * [N, 1] {@code ℓ_i}, from hidden states [N, dim] and int64 targets [N, 1]; arrays in the hidden
-     * states' manager. Differentiable in the hidden states and the head's weights when gradients are
-     * recorded (see the class comment); call only where {@link #applies} holds.
+     * [N, 1] {@code ℓ_i}, from hidden states [N, dim] and int64 targets [N, 1], and when {@code withEntropy}
+     * the detached [N, 1] entropy of each next-token distribution, taken from the same chunk's
+     * log_softmax; arrays in the hidden states' manager. Differentiable in the hidden states and the
+     * head's weights when gradients are recorded (see the class comment); call only where {@link #applies} holds.
      */
-    static NDArray targetLogProbs(Linear.Dense head, double softcap, NDArray hidden, NDArray targets) {
+    static CausalLM.TargetScores targetScores(Linear.Dense head, double softcap, NDArray hidden, NDArray targets,
+                                              boolean withEntropy) {
         int chunk = CHUNK_TOKENS.get();
         boolean recording = JniUtils.isGradMode();
         boolean hiddenTrains = recording && reachesParameters(hidden), headTrains = recording && headTrains(head);
         NDManager m = hidden.getManager();
         long tokens = hidden.getShape().get(0);
-        List<NDArray> logProbs = new ArrayList<>(), hiddenGradients = new ArrayList<>();
+        List<NDArray> logProbs = new ArrayList<>(), hiddenGradients = new ArrayList<>(), entropies = new ArrayList<>();
         JniUtils.setGradMode(false);
         try {
             for (long from = 0; from < tokens; from += chunk) {
@@ -99,14 +101,10 @@ public final class ChunkedLogProbs {
                     NDArray h = hidden.get("{}:{}", from, to), y = targets.get("{}:{}", from, to);
                     NDArray capped = Layers.softcap(head.apply(h), softcap);
                     NDArray logSoftmax = capped.logSoftmax(-1);
-                    NDArray target = logSoftmax.gather(y, -1);
-                    logProbs.add(target);
-                    NDScope.unregister(target);
-                    if (hiddenTrains) {
-                        NDArray g = hiddenGradient(head.weight(), softcap, capped, logSoftmax, y);
-                        hiddenGradients.add(g);
-                        NDScope.unregister(g);
-                    }
+                    keep(logSoftmax.gather(y, -1), logProbs);
+                    NDArray p = withEntropy || hiddenTrains ? logSoftmax.exp() : null;
+                    if (withEntropy) keep(p.mul(logSoftmax).sum(new int[] {-1}, true).neg(), entropies);
+                    if (hiddenTrains) keep(hiddenGradient(head.weight(), softcap, capped, p, y), hiddenGradients);
                 }
             }
         } finally {
@@ -124,7 +122,23 @@ public final class ChunkedLogProbs {
             result = result.add(upstream);
             BlockCheckpointing.defer(new HeadBackward(head, softcap, hidden.stopGradient(), targets, upstream, chunk));
         }
-        return result;
+        return new CausalLM.TargetScores(result, withEntropy ? concat(entropies) : null);
+    }
+
+    /** Adds a chunk's result to {@code parts}, out of the chunk's scope. */
+    private static void keep(NDArray chunkResult, List<NDArray> parts) {
+        parts.add(chunkResult);
+        NDScope.unregister(chunkResult);
+    }
+
+    /** [N, 1] {@code −Σ_v p(v) ln p(v)} from a log_softmax [N, V], detached: a metric, so nothing of it joins the graph. */
+    static NDArray entropy(NDArray logSoftmax) {
+        try (NDScope scope = new NDScope()) {
+            NDArray detached = logSoftmax.stopGradient();
+            NDArray entropy = detached.exp().mul(detached).sum(new int[] {-1}, true).neg();
+            NDScope.unregister(entropy);
+            return entropy;
+        }
     }
 
     /**
@@ -142,10 +156,9 @@ public final class ChunkedLogProbs {
 
     /**
      * [c, dim] {@code Wᵀ((e_y − p) ⊙ s) = s_y · W[y] − (p ⊙ s) W} from a chunk's capped logits z,
-     * their log_softmax and targets y, without building the one-hot [c, V].
+     * their softmax p and targets y, without building the one-hot [c, V].
      */
-    private static NDArray hiddenGradient(NDArray weight, double softcap, NDArray capped, NDArray logSoftmax, NDArray y) {
-        NDArray p = logSoftmax.exp();
+    private static NDArray hiddenGradient(NDArray weight, double softcap, NDArray capped, NDArray p, NDArray y) {
         NDArray targetRows = Layers.own(weight.get(y.reshape(-1)), capped.getManager());
         if (softcap > 0) {
             NDArray slope = ScalarOps.div(capped, softcap).square().neg().add(1);

@@ -2,7 +2,6 @@ package io.align4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
@@ -14,8 +13,8 @@ import java.util.Arrays;
  *   ln π(a | x)        = Σ_t mask_t · ln π(a_t | x, a_&lt;t)      (response tokens only)
  *   H_t                = −Σ_v p_t(v) ln p_t(v)
  * </pre>
- * Everything is an engine op, so the results stay differentiable when the parameters require
- * gradients (record the call inside a {@code GradientCollector}).
+ * Everything is an engine op, so the log-probs stay differentiable when the parameters require
+ * gradients (record the call inside a {@code GradientCollector}); the entropy is a metric and detached.
  */
 public final class SequenceScorer {
     private SequenceScorer() {}
@@ -25,7 +24,7 @@ public final class SequenceScorer {
      *
      * @param sequenceLogProbs [B] summed response log-probs
      * @param tokenLogProbs    [B, T−1] log-prob of token t+1, zero outside the response
-     * @param tokenEntropy     [B, T−1] entropy of the next-token distribution, zero outside the response
+     * @param tokenEntropy     [B, T−1] entropy of the next-token distribution, zero outside the response (detached)
      * @param responseMask     [B, T−1] 1 on response targets
      * @param tokenCounts      [B] response tokens per row
      */
@@ -35,12 +34,36 @@ public final class SequenceScorer {
         public NDArray meanEntropy() { return tokenEntropy.sum(new int[] {1}).div(tokenCounts); }
     }
 
+    /**
+     * As the class comment says, with the classifier run on the response positions only and in
+     * chunks ({@link CausalLM#targetScores}); the entropy is detached (a metric), so the step's graph
+     * holds no [B, T, vocab] array for it.
+     */
     public static Scores score(CausalLM model, ResponseBatch batch) {
-        NDArray logProbs = nextTokenLogProbs(model.forward(batch.ids(), null, null, null), batch);
-        NDArray mask = batch.responseMask().toType(logProbs.getDataType(), false);
-        NDArray tokenLogProbs = targetLogProbs(logProbs, batch.ids()).mul(mask);
-        NDArray entropy = logProbs.exp().mul(logProbs).sum(new int[] {-1}).neg().mul(mask);
+        CausalLM.TargetScores response = responseTargetScores(model, model.hidden(batch.ids(), null, null, null), batch, true);
+        NDArray mask = batch.responseMask().toType(response.logProbs().getDataType(), false);
+        NDArray spread = spreadIndex(batch);
+        NDArray tokenLogProbs = spread(response.logProbs(), spread), entropy = spread(response.entropy(), spread);
         return new Scores(tokenLogProbs.sum(new int[] {1}), tokenLogProbs, entropy, mask, mask.sum(new int[] {1}));
+    }
+
+    /** int64 [B, T−1]: at each response target the index of its row in the [N, 1] response tokens, N elsewhere. */
+    private static NDArray spreadIndex(ResponseBatch batch) {
+        int rows = batch.responseLengths().length, width = (int) batch.ids().getShape().get(1) - 1;
+        int tokens = Arrays.stream(batch.responseLengths()).sum();
+        long[] index = new long[rows * width];
+        Arrays.fill(index, tokens);
+        for (int b = 0, i = 0; b < rows; b++) {
+            int first = batch.promptLengths()[b] - 1;
+            for (int t = first; t < first + batch.responseLengths()[b]; t++, i++) index[b * width + t] = i;
+        }
+        return batch.ids().getManager().create(index, new Shape(rows, width));
+    }
+
+    /** [B, T−1] from [N, 1] response-token values: value i at its position, 0 elsewhere (differentiable). */
+    private static NDArray spread(NDArray responseValues, NDArray spreadIndex) {
+        NDArray withZero = responseValues.reshape(-1).concat(responseValues.getManager().zeros(new Shape(1), responseValues.getDataType()));
+        return withZero.take(spreadIndex);
     }
 
     /**
@@ -80,6 +103,11 @@ public final class SequenceScorer {
      * on the N positions that predict them only ({@link #sequenceLogProbs(CausalLM, NDArray, ResponseBatch)}).
      */
     public static NDArray responseTokenLogProbs(CausalLM model, NDArray hidden, ResponseBatch batch) {
+        return responseTargetScores(model, hidden, batch, false).logProbs();
+    }
+
+    /** {@link #responseTokenLogProbs} and, when {@code withEntropy}, the detached [N, 1] entropy at the same positions. */
+    private static CausalLM.TargetScores responseTargetScores(CausalLM model, NDArray hidden, ResponseBatch batch, boolean withEntropy) {
         NDManager m = batch.ids().getManager();
         Shape shape = hidden.getShape();
         int rows = (int) shape.get(0), width = (int) shape.get(1);
@@ -94,7 +122,7 @@ public final class SequenceScorer {
             }
         }
         NDArray selected = hidden.reshape(shape.get(0) * width, shape.get(2)).get(m.create(positions));
-        return model.targetLogProbs(selected, m.create(targets, new Shape(tokens, 1)));
+        return model.targetScores(selected, m.create(targets, new Shape(tokens, 1)), withEntropy);
     }
 
     /** [B] row sums of {@link #responseTokenLogProbs}' [N, 1], as the matrix product with S_{b,i} = 1 iff token i belongs to row b. */
@@ -106,17 +134,5 @@ public final class SequenceScorer {
         NDArray rowOfToken = batch.ids().getManager().create(membership, new Shape(rows, tokens))
                 .toType(responseTokenLogProbs.getDataType(), false);
         return rowOfToken.matMul(responseTokenLogProbs).reshape(rows);
-    }
-
-    /** [B, T−1, V] log-distribution of the token after each position but the last. */
-    private static NDArray nextTokenLogProbs(NDArray logits, ResponseBatch batch) {
-        long width = batch.ids().getShape().get(1);
-        return logits.get(new NDIndex(":, :{}", width - 1)).logSoftmax(-1);
-    }
-
-    /** [B, T−1] log-prob of each actual next token. */
-    private static NDArray targetLogProbs(NDArray logProbs, NDArray ids) {
-        NDArray targets = ids.get(new NDIndex(":, 1:")).toType(DataType.INT64, false).expandDims(-1);
-        return logProbs.gather(targets, -1).squeeze(-1);
     }
 }

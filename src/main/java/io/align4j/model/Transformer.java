@@ -68,10 +68,10 @@ public final class Transformer implements CausalLM {
     }
 
     @Override
-    public NDArray targetLogProbs(NDArray hidden, NDArray targets) {
+    public TargetScores targetScores(NDArray hidden, NDArray targets, boolean withEntropy) {
         Linear head = weights.classifier();
-        if (!ChunkedLogProbs.applies(head)) return CausalLM.super.targetLogProbs(hidden, targets);
-        return ChunkedLogProbs.targetLogProbs((Linear.Dense) head, config.features().finalSoftcap(), hidden, targets);
+        if (!ChunkedLogProbs.applies(head)) return CausalLM.super.targetScores(hidden, targets, withEntropy);
+        return ChunkedLogProbs.targetScores((Linear.Dense) head, config.features().finalSoftcap(), hidden, targets, withEntropy);
     }
 
     @Override

@@ -17,10 +17,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The training path {@link SequenceScorer#sequenceLogProbs(CausalLM, ResponseBatch)} (classifier on the
- * response positions only) against the full-logits path of {@link SequenceScorer#score} (log_softmax over
- * every position, masked sum), on rows of different prompt and response lengths so that padding and
- * prompt positions are both skipped.
+ * The scorer's response-position paths ({@link SequenceScorer#sequenceLogProbs(CausalLM, ResponseBatch)}
+ * and {@link SequenceScorer#score}: classifier on the response positions only, in chunks) against the
+ * plain full-logits computation written out here (log_softmax over every position, gather, mask), on
+ * rows of different prompt and response lengths so that padding and prompt positions are both skipped.
  */
 class SequenceScorerTest {
     /** Tied classifier, grouped keys/values, a vocabulary large enough that the log-normaliser is a long sum. */
@@ -40,7 +40,7 @@ class SequenceScorerTest {
                     NDArray rows = SequenceScorer.sequenceLogProbs(model, batch);
                     assertEquals(dtype, rows.getDataType());
                     double[] fast = rows.toType(DataType.FLOAT64, false).toDoubleArray();
-                    double[] full = SequenceScorer.score(model, batch).sequenceLogProbs().toType(DataType.FLOAT64, false).toDoubleArray();
+                    double[] full = Plain.of(model, batch).tokenLogProbs.sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
                     assertEquals(prompts.size(), fast.length);
                     // the same terms summed in a different order: float32 round-off of a sum of at most a dozen terms
                     double tolerance = dtype == DataType.FLOAT32 ? 1e-6 : 1e-13;
@@ -51,6 +51,63 @@ class SequenceScorerTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Every [B, T−1] entry of {@link SequenceScorer#score} (token log-probs, entropy, mask) against the
+     * plain path, with chunks of 3 positions so that chunk edges fall inside rows, and the gradient of a
+     * weighted sum of its token log-probs against the plain path's.
+     */
+    @Test
+    void scoreEqualsThePlainFullLogitsPathEntryByEntryAndInItsGradient() {
+        try (NDManager m = NDManager.newBaseManager(); ChunkedLogProbs.Scope chunks = ChunkedLogProbs.scope(3)) {
+            CausalLM model = Models.trainable(Models.randomInit(TIED, m, 5, DataType.FLOAT64));
+            ResponseBatch batch = ResponseBatch.rightPadded(m, PROMPTS, RESPONSES, 0);
+            NDArray weights = m.randomNormal(0, 1, new ai.djl.ndarray.types.Shape(PROMPTS.size(), batch.ids().getShape().get(1) - 1),
+                    DataType.FLOAT64);
+            double[] plainGradient, scoreGradient;
+            Plain plain;
+            SequenceScorer.Scores scores;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+                 BlockCheckpointing.Scope deferred = BlockCheckpointing.scope(false)) {
+                plain = Plain.of(model, batch);
+                gc.backward(plain.tokenLogProbs.mul(weights).sum());
+                BlockCheckpointing.backward(gc);
+            }
+            plainGradient = model.parameters().get("model.embed_tokens.weight").getGradient().toDoubleArray();
+            model.parameters().values().forEach(p -> p.getGradient().subi(p.getGradient()));
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+                 BlockCheckpointing.Scope deferred = BlockCheckpointing.scope(false)) {
+                scores = SequenceScorer.score(model, batch);
+                gc.backward(scores.tokenLogProbs().mul(weights).sum());
+                BlockCheckpointing.backward(gc);
+            }
+            scoreGradient = model.parameters().get("model.embed_tokens.weight").getGradient().toDoubleArray();
+            assertArrayEquals(plain.tokenLogProbs.toDoubleArray(), scores.tokenLogProbs().toDoubleArray(), 1e-12);
+            assertArrayEquals(plain.entropy.toDoubleArray(), scores.tokenEntropy().toDoubleArray(), 1e-12);
+            assertArrayEquals(plain.mask.toDoubleArray(), scores.responseMask().toDoubleArray(), 0);
+            assertArrayEquals(plain.tokenLogProbs.sum(new int[] {1}).toDoubleArray(), scores.sequenceLogProbs().toDoubleArray(), 1e-12);
+            double largest = java.util.Arrays.stream(plainGradient).map(Math::abs).max().orElse(0);
+            assertTrue(largest > 1e-3, "the weighted sum reaches the tied embedding: " + largest);
+            assertArrayEquals(plainGradient, scoreGradient, 1e-12 * largest);
+            double entropySum = scores.tokenEntropy().sum().getDouble();
+            assertTrue(entropySum > 0 && entropySum <= Math.log(TIED.vocabSize()) * scores.tokenCounts().sum().getDouble(),
+                    "entropy between 0 and ln V per response token: " + entropySum);
+        }
+    }
+
+    /** The full-logits computation the scorer's paths must equal: every position through the classifier. */
+    private record Plain(NDArray tokenLogProbs, NDArray entropy, NDArray mask) {
+        static Plain of(CausalLM model, ResponseBatch batch) {
+            long width = batch.ids().getShape().get(1);
+            NDArray logProbs = model.forward(batch.ids(), null, null, null).get(new ai.djl.ndarray.index.NDIndex(":, :{}", width - 1))
+                    .logSoftmax(-1);
+            NDArray mask = batch.responseMask().toType(logProbs.getDataType(), false);
+            NDArray targets = batch.ids().get(new ai.djl.ndarray.index.NDIndex(":, 1:")).toType(DataType.INT64, false).expandDims(-1);
+            NDArray tokenLogProbs = logProbs.gather(targets, -1).squeeze(-1).mul(mask);
+            NDArray entropy = logProbs.exp().mul(logProbs).sum(new int[] {-1}).neg().mul(mask);
+            return new Plain(tokenLogProbs, entropy, mask);
         }
     }
 
