@@ -15,7 +15,19 @@ public final class Timing {
             body.run();
             t[i] = (System.nanoTime() - start) / 1e9;
         }
+        return median(t);
+    }
+
+    /** The median of timings (the mean of the middle two for an even count). */
+    public static double median(double[] seconds) {
+        double[] t = seconds.clone();
         Arrays.sort(t);
-        return repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2;
+        int n = t.length;
+        return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+    }
+
+    /** As {@link #median(double[])}. */
+    public static double median(java.util.List<Double> seconds) {
+        return median(seconds.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

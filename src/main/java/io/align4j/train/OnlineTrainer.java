@@ -119,7 +119,7 @@ public final class OnlineTrainer {
     }
 
     /** GRPO's loss from the config: loss_type, epsilon_low, epsilon_high (default epsilon_low), beta (default 0). */
-    static Grpo grpo(OnlineConfig c) {
+    public static Grpo grpo(OnlineConfig c) {
         Objectives.checkHyperParameters(c.objective, c);
         return new Grpo(Grpo.LossType.parse(c.lossType), c.epsilonLow, c.epsilonHigh != null ? c.epsilonHigh : c.epsilonLow,
                 c.beta != null ? c.beta : 0, c.maxNewTokens);
