@@ -91,7 +91,7 @@ final class Layers {
             }
             // Φ(x) + x φ(x) = ½(1 + erf(x/√2)) + x e^{−x²/2} / √(2π)
             case GELU -> ScalarOps.mul(ScalarOps.mul(x, Math.sqrt(0.5)).erf().add(1), 0.5)
-                    .add(x.mul(ScalarOps.mul(x.square(), -0.5).exp()).div(Math.sqrt(2 * Math.PI)));
+                    .add(ScalarOps.div(x.mul(ScalarOps.mul(x.square(), -0.5).exp()), Math.sqrt(2 * Math.PI)));
             // ½(1 + t) + ½ x (1 − t²) √(2/π) (1 + 3·0.044715 x²), t = tanh(√(2/π)(x + 0.044715 x³))
             case GELU_TANH -> {
                 double c = Math.sqrt(2 / Math.PI);
