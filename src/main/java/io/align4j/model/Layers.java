@@ -157,10 +157,8 @@ final class Layers {
     /**
      * Causal multi-head attention with grouped keys/values, written out because DJL has no fused
      * kernel: {@code softmax(cap(scale · q kᵀ) + bias) v}. Query head h reads key/value head
-     * {@code h / (heads/kvHeads)} (Hugging Face {@code repeat_kv}): the queries of one group are
-     * stacked along the position axis, [B, kvHeads, group·T, d], so each key/value head meets its
-     * group in one batched matmul. Broadcasting k and v over a group axis instead makes the matmul
-     * copy them group-fold, and autograd keeps those copies until the backward.
+     * {@code h / (heads/kvHeads)} (Hugging Face {@code repeat_kv}); the grouping is a broadcast
+     * over a [B, kvHeads, group, ...] view, so keys are never copied.
      *
      * @param q     [B, heads, T, d] in the caller's manager
      * @param k     [B, kvHeads, S, d], possibly owned by a cache
@@ -174,12 +172,13 @@ final class Layers {
         NDManager m = q.getManager();
         Shape qs = q.getShape();
         long batch = qs.get(0), heads = qs.get(1), queries = qs.get(2), d = qs.get(3);
-        long kvHeads = k.getShape().get(1), group = heads / kvHeads, keys = k.getShape().get(2);
-        NDArray stacked = ScalarOps.mul(q, scale).reshape(batch, kvHeads, group * queries, d);
-        NDArray scores = softcap(stacked.matMul(own(k.swapAxes(2, 3), m)), cap);
-        if (bias != null) scores = scores.reshape(batch, kvHeads, group, queries, keys).add(bias);
-        NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, group * queries, keys);
-        NDArray out = probs.matMul(v);
+        long kvHeads = k.getShape().get(1);
+        NDArray q5 = ScalarOps.mul(q, scale).reshape(batch, kvHeads, heads / kvHeads, queries, d);
+        NDArray k5 = own(k.expandDims(2), m);
+        NDArray v5 = own(v.expandDims(2), m);
+        NDArray scores = softcap(q5.matMul(k5.swapAxes(3, 4)), cap);
+        if (bias != null) scores = scores.add(bias);
+        NDArray out = scores.softmax(-1).matMul(v5);
         return out.reshape(batch, heads, queries, d).transpose(0, 2, 1, 3).reshape(batch, queries, heads * d);
     }
 
