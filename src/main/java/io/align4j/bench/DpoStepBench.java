@@ -16,6 +16,7 @@ import io.align4j.objective.Dpo;
 import io.align4j.objective.PairLogProbs;
 import io.align4j.train.AdamW;
 import io.align4j.train.Gradients;
+import io.align4j.util.NativeHeap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +105,14 @@ public final class DpoStepBench implements AutoCloseable {
 
     /** One forward, backward and optimiser step; returns the loss. */
     public double step() {
+        try {
+            return stepOnce();
+        } finally {
+            NativeHeap.trim(); // as the training loop does after each update
+        }
+    }
+
+    private double stepOnce() {
         try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector();
              BlockCheckpointing.Scope scope = BlockCheckpointing.scope(checkpointBlocks);
              ChunkedLogProbs.Scope chunks = ChunkedLogProbs.scope(logitChunkTokens)) {

@@ -85,6 +85,10 @@ public record ModelBench(String config, Path stories260K, int pairs, int length,
                         List.of(LoraConfig.ALL_LINEAR)), 1, manager) : null;
                 CausalLM policy = adapters == null ? base : adapters.applyTo(base);
                 Map<String, NDArray> trained = adapters == null ? base.parameters() : adapters.tensors();
+                // The random draws' Java arrays and the direct buffers that carried them to the engine are garbage now.
+                // Collected here, the heap shrinks back (388 → 40 MiB committed for SmolLM2-135M) instead of staying
+                // resident through the steps whose peak is measured; an eager runtime frees such buffers at once.
+                System.gc();
                 out.put("dpo_lora_r", loraR);
                 out.put("dpo_gradient_checkpointing", checkpointBlocks);
                 out.put("dpo_logit_chunk_tokens", logitChunkTokens);

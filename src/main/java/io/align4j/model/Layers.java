@@ -2,8 +2,10 @@ package io.align4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * The building blocks every family shares, as functions of arrays. Every op keeps an
@@ -40,6 +42,63 @@ final class Layers {
             case SILU -> silu(x);
             case GELU -> geluExact(x);
             case GELU_TANH -> geluTanh(x);
+        };
+    }
+
+    /**
+     * {@code act(gate) ⊙ up}, or {@code act(gate)} when {@code up} is null: the MLP's nonlinearity,
+     * with the value {@link #activation}'s ops give. While autograd records, the backward is written
+     * out: recording those ops keeps gate, σ(gate) (or erf's or tanh's input), act(gate) and up for
+     * the backward, the largest arrays of a block ([.., hidden] each). Here the value is computed
+     * without recording, and the gate's gradient is carried by {@code gate ⊙ c − stopgrad(gate ⊙ c)}
+     * with the constant {@code c = act'(gate) ⊙ up}, which adds 0 to the value and passes
+     * {@code g ⊙ c} to the gate; the product keeps act(gate) for up's gradient. Two such arrays are
+     * kept instead of four (one instead of two or three without up). The gradients equal autograd's
+     * up to round-off, the order of the products differing.
+     */
+    static NDArray gatedActivation(NDArray gate, NDArray up, BlockFeatures.Activation a) {
+        if (!JniUtils.isGradMode()) {
+            NDArray act = activation(gate, a);
+            return up == null ? act : act.mul(up);
+        }
+        NDArray act, slope;
+        JniUtils.setGradMode(false);
+        try (NDScope scope = new NDScope()) {
+            act = activation(gate, a);
+            NDArray derivative = activationDerivative(gate, a);
+            slope = up == null ? derivative : derivative.mul(up);
+            NDScope.unregister(act, slope);
+        } finally {
+            JniUtils.setGradMode(true);
+        }
+        // unregistering took them out of every scope: back into the caller's, else they outlive its block
+        NDScope.register(act);
+        NDScope.register(slope);
+        NDArray value = up == null ? act : act.mul(up);
+        try (NDArray carrier = gate.mul(slope); NDArray detached = carrier.stopGradient();
+             NDArray zero = carrier.sub(detached)) {
+            return value.add(zero);
+        }
+    }
+
+    /** {@code act'(x)}, for {@link #gatedActivation}'s backward. */
+    private static NDArray activationDerivative(NDArray x, BlockFeatures.Activation a) {
+        return switch (a) {
+            // σ(x) (1 + x (1 − σ(x)))
+            case SILU -> {
+                NDArray sigma = x.getNDArrayInternal().sigmoid();
+                yield sigma.mul(x.mul(sigma.neg().add(1)).add(1));
+            }
+            // Φ(x) + x φ(x) = ½(1 + erf(x/√2)) + x e^{−x²/2} / √(2π)
+            case GELU -> ScalarOps.mul(ScalarOps.mul(x, Math.sqrt(0.5)).erf().add(1), 0.5)
+                    .add(ScalarOps.div(x.mul(ScalarOps.mul(x.square(), -0.5).exp()), Math.sqrt(2 * Math.PI)));
+            // ½(1 + t) + ½ x (1 − t²) √(2/π) (1 + 3·0.044715 x²), t = tanh(√(2/π)(x + 0.044715 x³))
+            case GELU_TANH -> {
+                double c = Math.sqrt(2 / Math.PI);
+                NDArray t = ScalarOps.mul(x.add(ScalarOps.mul(ScalarOps.pow(x, 3), 0.044715)), c).tanh();
+                NDArray innerSlope = ScalarOps.mul(ScalarOps.mul(x.square(), 3 * 0.044715).add(1), c);
+                yield ScalarOps.mul(t.add(1), 0.5).add(ScalarOps.mul(x.mul(t.square().neg().add(1)).mul(innerSlope), 0.5));
+            }
         };
     }
 

@@ -208,14 +208,14 @@ public final class Transformer implements CausalLM {
     private NDArray mlp(NDArray n, Mlp mlp) {
         BlockFeatures.Activation act = config.features().activation();
         if (mlp instanceof Mlp.Gated g)
-            return g.down().apply(Layers.activation(g.gate().apply(n), act).mul(g.up().apply(n)));
+            return g.down().apply(Layers.gatedActivation(g.gate().apply(n), g.up().apply(n), act));
         if (mlp instanceof Mlp.FusedGated g) {
             NDArray gateUp = g.gateUp().apply(n);
             long half = gateUp.getShape().getShape()[gateUp.getShape().dimension() - 1] / 2;
-            return g.down().apply(Layers.activation(gateUp.get("..., :{}", half), act).mul(gateUp.get("..., {}:", half)));
+            return g.down().apply(Layers.gatedActivation(gateUp.get("..., :{}", half), gateUp.get("..., {}:", half), act));
         }
         Mlp.Plain p = (Mlp.Plain) mlp;
-        return p.down().apply(Layers.activation(p.up().apply(n), act));
+        return p.down().apply(Layers.gatedActivation(p.up().apply(n), null, act));
     }
 
     private NDArray norm(NDArray x, TransformerWeights.Norm n) {

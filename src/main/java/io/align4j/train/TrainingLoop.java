@@ -17,6 +17,7 @@ import io.align4j.model.ModelConfig;
 import io.align4j.model.io.HfCheckpoint;
 import io.align4j.safetensors.SafeTensors;
 import io.align4j.objective.ObjectiveOutput;
+import io.align4j.util.NativeHeap;
 import io.align4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -217,6 +218,8 @@ public final class TrainingLoop {
                             Gradients.zero(params);
                             stepMetrics.merge("grad_norm", gradNorm / updates, Double::sum);
                         }
+                        // the update's activations are freed now; returned to the kernel, the next update's peak does not stack on them
+                        NativeHeap.trim();
                     }
                     stepMetrics.put("learning_rate", lr);
                 }
