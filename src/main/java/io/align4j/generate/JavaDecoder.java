@@ -31,10 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * columns ({@link DecoderKernels#pack}), so eight neighbouring outputs are one contiguous vector
  * of each weight row and a panel is one contiguous stream. The inner loops are
  * {@link DecoderKernels}: with {@code --add-modules jdk.incubator.vector} (bin/align4j, the
- * tests and bin/jmh pass it) a register-blocked product, four rows × sixteen outputs held in
- * FMA accumulators down all of k so each weight vector loaded feeds four FMAs and y is stored
- * once, and attention eight positions a vector with a vector {@code exp}; without the module,
- * the same arithmetic lane by lane in plain Java. Attention and the {@code y += x_k·W_k} loop,
+ * tests and bin/jmh pass it) a register-blocked product, six (or four) rows × sixteen outputs
+ * held in FMA accumulators down all of k so each weight vector loaded feeds six FMAs and y is
+ * stored once, the group's blocks taking one panel at a time, and attention eight positions a
+ * vector with a vector {@code exp}; without the module, the same arithmetic lane by lane in
+ * plain Java. Attention and the {@code y += x_k·W_k} loop,
  * which loaded and stored y for every four k, were where the time went before these kernels
  * (the profile is in the README, "Measured").
  *
@@ -57,7 +58,7 @@ public final class JavaDecoder {
      * (over {@link #CACHED_WEIGHT_BYTES}): then every group streams all of them from memory at
      * each step, so larger groups read them fewer times per token; batch 64 on two cores is two
      * groups of 32, each panel read from memory once per step and thread and reused from the
-     * core's L2 cache by the eight four-row blocks of its group.
+     * core's L2 cache by the six-row and four-row blocks of its group (4 × 6 + 2 × 4).
      */
     private static final int MAX_STREAMED_GROUP_ROWS = 32;
     /** Weights (bytes) above which a model counts as streamed from memory rather than cached: half a 32 MiB L3. */

@@ -11,9 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * equal to {@link ScalarDecoderKernels}. Loaded by name only when the module is present, so
  * the library runs without it.
  *
- * <p>The product is a register-blocked micro-kernel: four rows × two vectors of columns (eight
- * accumulators) run down all of k before y is stored once, so each weight vector loaded feeds
- * four FMAs and y never makes a round trip through memory inside the sum; the C2-vectorised
+ * <p>The product is a register-blocked micro-kernel: six rows × two vectors of columns (twelve
+ * accumulators; four rows where six do not fit the group) run down all of k before y is stored
+ * once, so each weight vector loaded feeds six FMAs and y never makes a round trip through
+ * memory inside the sum; a group's blocks take each panel in turn, so a panel read from memory
+ * serves all of them from the core's cache (README, "Measured"); the C2-vectorised
  * {@code y += x_k·W_k} loop loads and stores y for every group of k rows. A row decoded alone
  * (batch 1, or a group's remainder) takes eight vectors of columns, eight independent FMA
  * chains, enough to hide the FMA latency. Attention scores run four vectors of positions at a
@@ -35,49 +37,104 @@ final class VectorDecoderKernels implements DecoderKernels {
 
     @Override
     public void multiply(float[] x, float[] weight, int in, int n, float[] y, int[] slots, int count, int from, int to) {
-        int i = 0;
-        for (; i + 3 < count; i += 4)
-            multiplyFourRows(x, weight, in, n, y, slots[i], slots[i + 1], slots[i + 2], slots[i + 3], from, to);
-        for (; i < count; i++) multiplyOneRow(x, weight, in, n, y, slots[i], from, to);
-    }
-
-    /** Four rows, one whole panel at a time: each pair of weight vectors loaded feeds eight FMAs. */
-    private static void multiplyFourRows(float[] x, float[] w, int in, int n, float[] y, int s0, int s1, int s2, int s3, int from,
-                                         int to) {
-        int x0 = s0 * in, x1 = s1 * in, x2 = s2 * in, x3 = s3 * in;
+        if (count == 1) {
+            multiplyOneRow(x, weight, in, n, y, slots[0], from, to);
+            return;
+        }
+        // Blocks of six rows, and of four where six would leave two (8 = 4 + 4); the last one to
+        // three rows run one by one.
+        int sixes = count / 6, left = count % 6;
+        if (left == 2 && sixes > 0) {
+            sixes--;
+            left = 8;
+        }
+        int fours = left / 4, blocked = 6 * sixes + 4 * fours;
+        // Panels outside, blocks inside: a panel is read from memory once for all the blocks,
+        // which reuse it from the core's cache (rows outside read the whole matrix once a block).
         int j = from;
         for (; j + PANEL <= to; j += PANEL) {
-            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (int k = 0, row = j * in; k < in; k++, row += PANEL) {
-                FloatVector wa = FloatVector.fromArray(S, w, row), wb = FloatVector.fromArray(S, w, row + S.length());
-                FloatVector v0 = FloatVector.broadcast(S, x[x0 + k]);
-                a0 = v0.fma(wa, a0);
-                b0 = v0.fma(wb, b0);
-                FloatVector v1 = FloatVector.broadcast(S, x[x1 + k]);
-                a1 = v1.fma(wa, a1);
-                b1 = v1.fma(wb, b1);
-                FloatVector v2 = FloatVector.broadcast(S, x[x2 + k]);
-                a2 = v2.fma(wa, a2);
-                b2 = v2.fma(wb, b2);
-                FloatVector v3 = FloatVector.broadcast(S, x[x3 + k]);
-                a3 = v3.fma(wa, a3);
-                b3 = v3.fma(wb, b3);
-            }
-            a0.intoArray(y, s0 * n + j);
-            b0.intoArray(y, s0 * n + j + S.length());
-            a1.intoArray(y, s1 * n + j);
-            b1.intoArray(y, s1 * n + j + S.length());
-            a2.intoArray(y, s2 * n + j);
-            b2.intoArray(y, s2 * n + j + S.length());
-            a3.intoArray(y, s3 * n + j);
-            b3.intoArray(y, s3 * n + j + S.length());
+            int i = 0;
+            for (int b = 0; b < sixes; b++, i += 6)
+                panelOfSixRows(x, weight, in, n, y, slots[i], slots[i + 1], slots[i + 2], slots[i + 3], slots[i + 4], slots[i + 5], j);
+            for (int b = 0; b < fours; b++, i += 4)
+                panelOfFourRows(x, weight, in, n, y, slots[i], slots[i + 1], slots[i + 2], slots[i + 3], j);
         }
-        if (j < to) {
-            lastPanel(x, w, in, n, y, s0, j);
-            lastPanel(x, w, in, n, y, s1, j);
-            lastPanel(x, w, in, n, y, s2, j);
-            lastPanel(x, w, in, n, y, s3, j);
+        if (j < to)
+            for (int i = 0; i < blocked; i++) lastPanel(x, weight, in, n, y, slots[i], j);
+        for (int i = blocked; i < count; i++) multiplyOneRow(x, weight, in, n, y, slots[i], from, to);
+    }
+
+    /**
+     * Six rows × the whole panel at j: twelve accumulators, two weight vectors and a broadcast,
+     * fifteen of AVX2's sixteen registers; each weight vector loaded feeds six FMAs.
+     */
+    private static void panelOfSixRows(float[] x, float[] w, int in, int n, float[] y, int s0, int s1, int s2, int s3, int s4, int s5,
+                                       int j) {
+        int x0 = s0 * in, x1 = s1 * in, x2 = s2 * in, x3 = s3 * in, x4 = s4 * in, x5 = s5 * in;
+        FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0,
+                b5 = a0;
+        for (int k = 0, row = j * in; k < in; k++, row += PANEL) {
+            FloatVector wa = FloatVector.fromArray(S, w, row), wb = FloatVector.fromArray(S, w, row + S.length());
+            FloatVector v0 = FloatVector.broadcast(S, x[x0 + k]);
+            a0 = v0.fma(wa, a0);
+            b0 = v0.fma(wb, b0);
+            FloatVector v1 = FloatVector.broadcast(S, x[x1 + k]);
+            a1 = v1.fma(wa, a1);
+            b1 = v1.fma(wb, b1);
+            FloatVector v2 = FloatVector.broadcast(S, x[x2 + k]);
+            a2 = v2.fma(wa, a2);
+            b2 = v2.fma(wb, b2);
+            FloatVector v3 = FloatVector.broadcast(S, x[x3 + k]);
+            a3 = v3.fma(wa, a3);
+            b3 = v3.fma(wb, b3);
+            FloatVector v4 = FloatVector.broadcast(S, x[x4 + k]);
+            a4 = v4.fma(wa, a4);
+            b4 = v4.fma(wb, b4);
+            FloatVector v5 = FloatVector.broadcast(S, x[x5 + k]);
+            a5 = v5.fma(wa, a5);
+            b5 = v5.fma(wb, b5);
         }
+        a0.intoArray(y, s0 * n + j);
+        b0.intoArray(y, s0 * n + j + S.length());
+        a1.intoArray(y, s1 * n + j);
+        b1.intoArray(y, s1 * n + j + S.length());
+        a2.intoArray(y, s2 * n + j);
+        b2.intoArray(y, s2 * n + j + S.length());
+        a3.intoArray(y, s3 * n + j);
+        b3.intoArray(y, s3 * n + j + S.length());
+        a4.intoArray(y, s4 * n + j);
+        b4.intoArray(y, s4 * n + j + S.length());
+        a5.intoArray(y, s5 * n + j);
+        b5.intoArray(y, s5 * n + j + S.length());
+    }
+
+    /** Four rows × the whole panel at j: each pair of weight vectors loaded feeds eight FMAs. */
+    private static void panelOfFourRows(float[] x, float[] w, int in, int n, float[] y, int s0, int s1, int s2, int s3, int j) {
+        int x0 = s0 * in, x1 = s1 * in, x2 = s2 * in, x3 = s3 * in;
+        FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        for (int k = 0, row = j * in; k < in; k++, row += PANEL) {
+            FloatVector wa = FloatVector.fromArray(S, w, row), wb = FloatVector.fromArray(S, w, row + S.length());
+            FloatVector v0 = FloatVector.broadcast(S, x[x0 + k]);
+            a0 = v0.fma(wa, a0);
+            b0 = v0.fma(wb, b0);
+            FloatVector v1 = FloatVector.broadcast(S, x[x1 + k]);
+            a1 = v1.fma(wa, a1);
+            b1 = v1.fma(wb, b1);
+            FloatVector v2 = FloatVector.broadcast(S, x[x2 + k]);
+            a2 = v2.fma(wa, a2);
+            b2 = v2.fma(wb, b2);
+            FloatVector v3 = FloatVector.broadcast(S, x[x3 + k]);
+            a3 = v3.fma(wa, a3);
+            b3 = v3.fma(wb, b3);
+        }
+        a0.intoArray(y, s0 * n + j);
+        b0.intoArray(y, s0 * n + j + S.length());
+        a1.intoArray(y, s1 * n + j);
+        b1.intoArray(y, s1 * n + j + S.length());
+        a2.intoArray(y, s2 * n + j);
+        b2.intoArray(y, s2 * n + j + S.length());
+        a3.intoArray(y, s3 * n + j);
+        b3.intoArray(y, s3 * n + j + S.length());
     }
 
     /**

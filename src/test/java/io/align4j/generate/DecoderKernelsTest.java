@@ -32,9 +32,13 @@ class DecoderKernelsTest {
     }
 
     /**
-     * Shapes with every tail: rows 1–9 (four-row blocks and single rows), columns that are
+     * Shapes with every tail: rows 1–10, 14 and 32 (six- and four-row blocks and single rows, in
+     * every mix a group of up to 32 takes), columns that are
      * multiples of 64, 16 and 8 and ones that are not, in-widths 1–172; slots out of order.
      */
+    /** Workspace slots of the products below; 7 is prime to it, so (7i + 3) mod 33 are distinct for i &lt; 33. */
+    private static final int SLOTS = 33;
+
     @Test
     void multiplyIsBitwiseTheSameOnBothKernelsAndCloseToFloat64() {
         Random random = new Random(3);
@@ -42,17 +46,17 @@ class DecoderKernelsTest {
         for (int[] shape : shapes) {
             int in = shape[0], n = shape[1];
             float[] weight = gaussian(random, in * n);
-            for (int rows = 1; rows <= 9; rows++) {
-                float[] x = gaussian(random, 10 * in);
+            for (int rows : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 32}) {
+                float[] x = gaussian(random, SLOTS * in);
                 int[] slots = new int[rows];
-                for (int i = 0; i < rows; i++) slots[i] = (7 * i + 3) % 10;
-                float[] scalar = new float[10 * n], vector = new float[10 * n];
+                for (int i = 0; i < rows; i++) slots[i] = (7 * i + 3) % SLOTS;
+                float[] scalar = new float[SLOTS * n], vector = new float[SLOTS * n];
                 float[] packed = DecoderKernels.pack(weight, in, n);
                 SCALAR.multiply(x, packed, in, n, scalar, slots, rows);
                 VECTOR.multiply(x, packed, in, n, vector, slots, rows);
                 assertArrayEquals(scalar, vector, in + "x" + n + ", " + rows + " rows");
                 // Columns split at panel boundaries, as threads of a ColumnTeam split them: the same bits.
-                float[] split = new float[10 * n];
+                float[] split = new float[SLOTS * n];
                 int cut = n / 2 / DecoderKernels.PANEL * DecoderKernels.PANEL;
                 VECTOR.multiply(x, packed, in, n, split, slots, rows, cut, n);
                 VECTOR.multiply(x, packed, in, n, split, slots, rows, 0, cut);
