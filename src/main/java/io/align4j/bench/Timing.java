@@ -18,6 +18,18 @@ public final class Timing {
         return median(t);
     }
 
+    /** Runs {@code body} {@code warmup} times untimed, then {@code repeats} times; the shortest in seconds. */
+    public static double bestSeconds(int warmup, int repeats, Runnable body) {
+        for (int i = 0; i < warmup; i++) body.run();
+        double best = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < repeats; i++) {
+            long start = System.nanoTime();
+            body.run();
+            best = Math.min(best, (System.nanoTime() - start) / 1e9);
+        }
+        return best;
+    }
+
     /** The median of timings (the mean of the middle two for an even count). */
     public static double median(double[] seconds) {
         double[] t = seconds.clone();
