@@ -10,6 +10,7 @@ import io.align4j.train.GrpoTask;
 import io.align4j.train.OnlineTrainer;
 import io.align4j.train.RewardSource;
 import io.align4j.train.TrainingLoop;
+import io.align4j.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,9 +73,7 @@ public record GrpoStepBench(String config, int prompts, int generations, int pro
             figures.put("memory/peak_after_first_update_MiB", task.peakAfterFirstUpdate);
             figures.put("peak_rss_MiB", ProcessMemory.peakResidentMiB());
         } finally {
-            try (var files = Files.walk(folder)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            AtomicFiles.deleteTree(folder);
         }
         figures.forEach((name, value) -> out.accept(name + " " + (value instanceof Double d ? String.format(java.util.Locale.ROOT, "%.3f", d) : value)));
         return figures;
