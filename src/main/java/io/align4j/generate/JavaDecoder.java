@@ -2,13 +2,17 @@ package io.align4j.generate;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.align4j.model.CausalLM;
 import io.align4j.model.BlockFeatures;
 import io.align4j.model.Linear;
 import io.align4j.model.ModelConfig;
+import io.align4j.model.ScalarOps;
 import io.align4j.model.Transformer;
 import io.align4j.model.TransformerWeights;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,10 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a decoding step on the engine is a few hundred tiny calls whose overhead dwarfs their
  * arithmetic; here each step is a handful of loops over float arrays with no allocation.
  *
- * <p>The parameters are copied once ({@link #of}); a trainer takes a fresh decoder after each
- * optimiser step. Linear weights are stored transposed, [in][out], in panels of sixteen
- * columns ({@link DecoderKernels#pack}), so eight neighbouring outputs are one contiguous vector
- * of each weight row and a panel is one contiguous stream. The inner loops are
+ * <p>The parameters are copied into the decoder's own arrays ({@link #of}); the sampler keeps one
+ * decoder per model and rewrites those arrays with the current parameters before each call
+ * ({@link #sampleWith}), so an online trainer's rollouts allocate no copy of the model. Linear
+ * weights are stored transposed, [in][out], in panels of sixteen columns
+ * ({@link DecoderKernels#pack}), so eight neighbouring outputs are one contiguous vector of each
+ * weight row and a panel is one contiguous stream. The inner loops are
  * {@link DecoderKernels}: with {@code --add-modules jdk.incubator.vector} (bin/align4j, the
  * tests and bin/jmh pass it) a register-blocked product, six (or four) rows × sixteen outputs
  * held in FMA accumulators down all of k so each weight vector loaded feeds six FMAs and y is
@@ -111,22 +117,20 @@ public final class JavaDecoder {
         layers = config.nLayers();
         eps = (float) config.normEps();
         blocks = new Block[layers];
-        tokenEmbedding = weights.tokenEmbedding().toFloatArray();
-        positionEmbedding = floats(weights.positionEmbedding());
+        tokenEmbedding = like(weights.tokenEmbedding());
+        positionEmbedding = like(weights.positionEmbedding());
         for (int l = 0; l < layers; l++) {
             TransformerWeights.Block b = weights.blocks().get(l);
-            List<Linear> qkv = qkvLayers(b.attention().qkv());
-            List<Linear> up = upLayers(b.mlp());
-            List<Linear> down = List.of(downLayer(b.mlp()));
-            List<Linear> out = List.of(b.attention().output());
-            blocks[l] = new Block(b.attentionNorm().weight().toFloatArray(), floats(b.attentionNorm().bias()),
-                    transposedSideBySide(qkv), biases(qkv), transposedSideBySide(out), biases(out),
-                    b.mlpNorm().weight().toFloatArray(), floats(b.mlpNorm().bias()),
-                    transposedSideBySide(up), biases(up), transposedSideBySide(down), biases(down));
+            List<Linear> qkv = qkvLayers(b.attention().qkv()), up = upLayers(b.mlp()), down = List.of(downLayer(b.mlp())),
+                    out = List.of(b.attention().output());
+            blocks[l] = new Block(like(b.attentionNorm().weight()), like(b.attentionNorm().bias()), matrixLike(qkv), biasesLike(qkv),
+                    matrixLike(out), biasesLike(out), like(b.mlpNorm().weight()), like(b.mlpNorm().bias()), matrixLike(up),
+                    biasesLike(up), matrixLike(down), biasesLike(down));
         }
-        finalNormWeight = weights.finalNorm().weight().toFloatArray();
-        finalNormBias = floats(weights.finalNorm().bias());
-        classifier = transposedSideBySide(List.of(weights.classifier()));
+        finalNormWeight = like(weights.finalNorm().weight());
+        finalNormBias = like(weights.finalNorm().bias());
+        classifier = matrixLike(List.of(weights.classifier()));
+        load(weights);
         int upWidth = llama ? 2 * hidden : hidden;
         long weightFloats = (long) finalNormWeight.length + classifier.length + (finalNormBias == null ? 0 : finalNormBias.length);
         for (Block b : blocks)
@@ -157,7 +161,7 @@ public final class JavaDecoder {
 
     /**
      * A decoder over a copy of the model's current parameters (later optimiser steps do not
-     * reach it). Costs one host copy of the parameters plus a transposed copy of each matrix.
+     * reach it). Costs one host copy of the parameters, each matrix transposed and packed.
      *
      * @throws IllegalArgumentException when the model is not one {@link #supports} accepts
      */
@@ -167,6 +171,43 @@ public final class JavaDecoder {
                     + model.config().family() + " with " + model.config().features() + " decodes on the engine");
         return new JavaDecoder(model);
     }
+
+    /** Most models whose decoders {@link #sampleWith} keeps: a trainer's policy, and an evaluation's few policies. */
+    private static final int KEPT_DECODERS = 3;
+    /** Decoders {@link #sampleWith} keeps, most recently used first; a model is held weakly and matched by identity. */
+    private static final List<Kept> KEPT = new ArrayList<>();
+
+    private record Kept(java.lang.ref.WeakReference<CausalLM> model, JavaDecoder decoder) {}
+
+    /**
+     * {@code sampling} run on a decoder over the model's current parameters: the decoder this
+     * method last used for the same model (the same object), its arrays overwritten with the
+     * parameters as they are now, or a new one the first time. An online trainer samples after
+     * every optimiser step; a new decoder each time would allocate a copy of the model per
+     * rollout (540 MB at 135M parameters) for the garbage collector to find, where one copy kept
+     * per model is rewritten in place. Calls for one model are serialised (they share the arrays).
+     */
+    public static <T> T sampleWith(CausalLM model, java.util.function.Function<JavaDecoder, T> sampling) {
+        JavaDecoder decoder = null;
+        synchronized (KEPT) {
+            KEPT.removeIf(k -> k.model().get() == null);
+            for (int i = 0; i < KEPT.size() && decoder == null; i++)
+                if (KEPT.get(i).model().get() == model) decoder = KEPT.remove(i).decoder();
+            boolean fresh = decoder == null;
+            if (fresh) decoder = of(model);
+            KEPT.add(0, new Kept(new java.lang.ref.WeakReference<>(model), decoder));
+            while (KEPT.size() > KEPT_DECODERS) KEPT.remove(KEPT.size() - 1);
+            if (!fresh) decoder.stale = true;
+        }
+        synchronized (decoder) {
+            if (decoder.stale) decoder.load(((Transformer) model).weights());
+            decoder.stale = false;
+            return sampling.apply(decoder);
+        }
+    }
+
+    /** Whether {@link #sampleWith} must reread the parameters before decoding. */
+    private boolean stale;
 
     /**
      * Whether {@link #of} accepts the model: every parameter float32 and on the CPU, dense
@@ -527,65 +568,120 @@ public final class JavaDecoder {
     /** Next-token logits of slot 0 left by the last {@link #forward} into {@code w} (a live buffer). */
     public float[] logits(Workspace w) { return w.logits; }
 
-    /** An optional array (a bias) as floats, or null. */
-    private static float[] floats(NDArray a) { return a == null ? null : a.toFloatArray(); }
-
-    /** The biases of layers placed side by side, or null when none has one. */
-    private static float[] biases(List<Linear> layers) {
-        if (layers.stream().allMatch(l -> l.bias() == null)) return null;
-        int total = layers.stream().mapToInt(Linear::outFeatures).sum(), at = 0;
-        float[] out = new float[total];
-        for (Linear l : layers) {
-            if (l.bias() != null) System.arraycopy(l.bias().toFloatArray(), 0, out, at, l.outFeatures());
-            at += l.outFeatures();
+    /**
+     * Overwrites this decoder's arrays with the parameters of {@code weights} (the shapes it was
+     * built for): vectors copied as they are, matrices transposed, placed side by side and packed,
+     * low-rank adapters merged.
+     */
+    private void load(TransformerWeights weights) {
+        read(weights.tokenEmbedding(), tokenEmbedding);
+        read(weights.positionEmbedding(), positionEmbedding);
+        for (int l = 0; l < layers; l++) {
+            TransformerWeights.Block b = weights.blocks().get(l);
+            Block into = blocks[l];
+            List<Linear> qkv = qkvLayers(b.attention().qkv()), up = upLayers(b.mlp()), down = List.of(downLayer(b.mlp())),
+                    out = List.of(b.attention().output());
+            read(b.attentionNorm().weight(), into.norm1Weight());
+            read(b.attentionNorm().bias(), into.norm1Bias());
+            packSideBySide(qkv, into.qkv());
+            readBiases(qkv, into.qkvBias());
+            packSideBySide(out, into.out());
+            readBiases(out, into.outBias());
+            read(b.mlpNorm().weight(), into.norm2Weight());
+            read(b.mlpNorm().bias(), into.norm2Bias());
+            packSideBySide(up, into.up());
+            readBiases(up, into.upBias());
+            packSideBySide(down, into.down());
+            readBiases(down, into.downBias());
         }
-        return out;
+        read(weights.finalNorm().weight(), finalNormWeight);
+        read(weights.finalNorm().bias(), finalNormBias);
+        packSideBySide(List.of(weights.classifier()), classifier);
     }
 
-    /**
-     * A layer's effective weight as [out][in] floats: a dense weight as stored (transposed when
-     * stored [in][out]), a low-rank adapted one merged here, {@code W + s·B·A}, so that decoding
-     * with adapters costs what decoding without them does.
-     */
-    private static float[] outIn(Linear layer) {
-        int in = layer.inFeatures(), out = layer.outFeatures();
-        if (layer instanceof Linear.Dense dense) {
-            float[] w = dense.weight().toFloatArray();
-            if (!dense.storedInOut()) return w;
-            float[] t = new float[w.length];
-            for (int k = 0; k < in; k++)
-                for (int r = 0; r < out; r++) t[r * in + k] = w[k * out + r];
-            return t;
+    /** An array the size of {@code a}, or null for a missing one (a bias a family has not). */
+    private static float[] like(NDArray a) { return a == null ? null : new float[Math.toIntExact(a.size())]; }
+
+    /** An array for layers' weights side by side, [in][Σ out]. */
+    private static float[] matrixLike(List<Linear> layers) {
+        return new float[Math.multiplyExact(layers.get(0).inFeatures(), layers.stream().mapToInt(Linear::outFeatures).sum())];
+    }
+
+    /** An array for layers' biases side by side, or null when none has one. */
+    private static float[] biasesLike(List<Linear> layers) {
+        return layers.stream().allMatch(l -> l.bias() == null) ? null : new float[layers.stream().mapToInt(Linear::outFeatures).sum()];
+    }
+
+    /** The floats of {@code a} in row-major order, read from the engine's memory without an intermediate array. */
+    private static FloatBuffer floatsOf(NDArray a) {
+        return a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** Copies {@code a} into {@code into}; nothing when {@code a} is null. */
+    private static void read(NDArray a, float[] into) {
+        if (a != null) floatsOf(a).get(0, into, 0, into.length);
+    }
+
+    /** Layers' biases side by side into {@code into} (null when none has one), zeros for a layer without. */
+    private static void readBiases(List<Linear> layers, float[] into) {
+        if (into == null) return;
+        int at = 0;
+        for (Linear l : layers) {
+            if (l.bias() != null) floatsOf(l.bias()).get(0, into, at, l.outFeatures());
+            else Arrays.fill(into, at, at + l.outFeatures(), 0f);
+            at += l.outFeatures();
         }
-        Linear.LowRank lora = (Linear.LowRank) layer;
-        float[] w = outIn(lora.base()), a = lora.a().toFloatArray(), b = lora.b().toFloatArray();
-        int rank = (int) lora.a().getShape().get(0);
-        for (int r = 0; r < out; r++)
-            for (int k = 0; k < in; k++) {
-                double update = 0;
-                for (int j = 0; j < rank; j++) update += (double) b[r * rank + j] * a[j * in + k];
-                w[r * in + k] += (float) (lora.scaling() * update);
-            }
-        return w;
     }
 
     /**
      * Layers' effective weights as [in][out], placed side by side (row k is the concatenation of
-     * row k of each), {@link DecoderKernels#pack packed} in column panels.
+     * row k of each), {@link DecoderKernels#pack packed} in column panels, into {@code into}. A
+     * low-rank adapted layer is merged first, {@code W + s·B·A} on the engine, so that decoding
+     * with adapters costs what decoding without them does.
      */
-    private static float[] transposedSideBySide(List<Linear> layers) {
-        int in = layers.get(0).inFeatures(), total = layers.stream().mapToInt(Linear::outFeatures).sum();
-        float[] out = new float[in * total];
-        int column = 0;
+    private static void packSideBySide(List<Linear> layers, float[] into) {
+        int in = layers.get(0).inFeatures(), total = layers.stream().mapToInt(Linear::outFeatures).sum(), column = 0;
         for (Linear layer : layers) {
             int rows = layer.outFeatures();
-            float[] w = outIn(layer);
-            for (int r = 0; r < rows; r++) {
-                int j = column + r, j0 = j - j % DecoderKernels.PANEL, width = Math.min(DecoderKernels.PANEL, total - j0);
-                for (int k = 0; k < in; k++) out[j0 * in + k * width + j - j0] = w[r * in + k];
+            if (layer instanceof Linear.Dense dense) {
+                packOne(floatsOf(dense.weight()), dense.storedInOut(), in, rows, column, total, into);
+            } else {
+                Linear.LowRank lora = (Linear.LowRank) layer;
+                Linear.Dense base = lora.base();
+                try (NDManager scratch = base.weight().getManager().newSubManager()) {
+                    NDArray delta = lora.b().matMul(lora.a());
+                    delta.attach(scratch);
+                    NDArray scaled = ScalarOps.mul(base.storedInOut() ? delta.transpose() : delta, lora.scaling());
+                    scaled.attach(scratch);
+                    NDArray merged = scaled.add(base.weight());
+                    merged.attach(scratch);
+                    packOne(floatsOf(merged), base.storedInOut(), in, rows, column, total, into);
+                }
             }
             column += rows;
         }
-        return out;
+    }
+
+    /**
+     * Writes one layer's weight ({@code weight}, [out][in], or [in][out] when {@code inOut}) as
+     * columns {@code [column, column + out)} of the packed [in][total] matrix {@code into}.
+     */
+    private static void packOne(FloatBuffer weight, boolean inOut, int in, int out, int column, int total, float[] into) {
+        float[] line = new float[inOut ? out : in];
+        if (inOut) {
+            for (int k = 0; k < in; k++) {
+                weight.get(k * out, line, 0, out);
+                for (int r = 0; r < out; r++) {
+                    int j = column + r, j0 = j - j % DecoderKernels.PANEL, width = Math.min(DecoderKernels.PANEL, total - j0);
+                    into[j0 * in + k * width + j - j0] = line[r];
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < out; r++) {
+            weight.get(r * in, line, 0, in);
+            int j = column + r, j0 = j - j % DecoderKernels.PANEL, width = Math.min(DecoderKernels.PANEL, total - j0);
+            for (int k = 0, at = j0 * in + j - j0; k < in; k++, at += width) into[at] = line[k];
+        }
     }
 }

@@ -45,7 +45,7 @@ public final class Sampler {
      * rollout) samples bitwise what the whole batch samples in one call.
      */
     public static List<Generation> generate(CausalLM model, List<int[]> prompts, SamplingConfig config, long firstRow) {
-        if (usesJavaDecoder(model)) return JavaDecoder.of(model).generate(prompts, config, firstRow);
+        if (usesJavaDecoder(model)) return JavaDecoder.sampleWith(model, decoder -> decoder.generate(prompts, config, firstRow));
         return generateOnEngine(model, prompts, config, firstRow);
     }
 

@@ -160,6 +160,43 @@ class JavaDecoderTest {
         }
     }
 
+    /**
+     * The sampler's kept decoder follows the model: after every weight changes in place (an
+     * optimiser step), {@link JavaDecoder#sampleWith} gives bitwise what a decoder built afresh
+     * gives, on the same object, and both differ from what was sampled before the change.
+     */
+    @Test
+    void theKeptDecoderRereadsParametersChangedInPlace() {
+        ModelConfig config = ModelConfig.llama(48, 96, 2, 6, 2, 101, 128, 1e-5, 10000, false, 1, 2);
+        try (CausalLM model = spreadRandomModel(config, 25)) {
+            List<int[]> prompts = prompts(6, 101, 8);
+            SamplingConfig sampling = SamplingConfig.sampling(1.0, 30, 31).withTopP(0.9);
+            JavaDecoder kept = JavaDecoder.sampleWith(model, d -> d);
+            List<Generation> before = JavaDecoder.sampleWith(model, d -> d.generate(prompts, sampling));
+            Random random = new Random(26);
+            for (NDArray p : model.parameters().values()) {
+                float[] shift = new float[Math.toIntExact(p.size())];
+                for (int i = 0; i < shift.length; i++) shift[i] = (float) (0.2 * random.nextGaussian());
+                try (NDArray delta = manager.create(shift, p.getShape())) {
+                    p.addi(delta);
+                }
+            }
+            List<Generation> after = JavaDecoder.sampleWith(model, d -> {
+                assertSame(kept, d, "one decoder per model");
+                return d.generate(prompts, sampling);
+            });
+            List<Generation> fresh = JavaDecoder.of(model).generate(prompts, sampling);
+            boolean changed = false;
+            for (int i = 0; i < prompts.size(); i++) {
+                assertArrayEquals(fresh.get(i).tokens(), after.get(i).tokens(), "row " + i);
+                assertArrayEquals(fresh.get(i).logProbs(), after.get(i).logProbs(), "row " + i);
+                changed |= !java.util.Arrays.equals(before.get(i).tokens(), after.get(i).tokens());
+            }
+            assertTrue(changed, "the change reaches what is sampled");
+            assertSameGenerations(Sampler.generateOnEngine(model, prompts, sampling), after);
+        }
+    }
+
     /** The GPT-2 context (64) ends rows by length: both paths stop at the same token. */
     @Test
     void rowsEndAtTheContextOnBothPaths() {
